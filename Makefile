@@ -1,0 +1,53 @@
+# ftrace-arm64: per-ops dynamic ftrace trampolines for Linux 6.1 arm64.
+# The product is patches/; these targets build, boot, test and edit it.
+# Each target runs one script of scripts/; logs land in build/logs/,
+# results in build/results/.
+
+SHELL := /bin/bash
+S := scripts
+export HARNESS_T0 := $(shell date +%s)
+
+.PHONY: help deps base apply checkpatch build run test baseline tree export \
+	clean distclean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
+
+deps: ## install what is missing (Debian packages, arm64 busybox)
+	@bash $(S)/deps.sh
+
+base: deps ## unpack linux-source-6.1 into build/src/base (one git commit)
+	@bash $(S)/base.sh
+
+apply: base ## apply patches/series onto the base in build/src/series
+	@bash $(S)/apply.sh
+
+checkpatch: base ## scripts/checkpatch.pl --strict on every patch
+	@bash $(S)/checkpatch.sh
+
+build: base ## build the series kernel, modules and initramfs
+	@bash $(S)/kernel.sh series "" ""
+
+run: base ## build, boot and show per-instance tracing working
+	@bash $(S)/run.sh
+
+test: base ## what CI runs: checkpatch, build, boot, all tests, baseline
+	@bash $(S)/test.sh
+
+baseline: base ## test the unpatched base with the same config
+	@bash $(S)/kernel.sh base near ftracetest
+	@python3 $(S)/results.py summary --out-md build/results/baseline.md \
+		build/results/base-near.json
+
+tree: base ## build/linux: git tree, base + one commit per patch
+	@bash $(S)/tree.sh
+
+export: ## write build/linux's commits back into patches/
+	@bash $(S)/export.sh
+
+clean: ## remove builds and results, keep the unpacked base and ccache
+	rm -rf build/obj build/results build/logs
+
+distclean: ## remove everything under build/
+	rm -rf build

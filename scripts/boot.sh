@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# boot: boot one kernel under QEMU (-M virt -cpu max, KASLR on: QEMU puts
+# a kaslr-seed in the device tree), run the guest stages named by RUN and
+# keep the whole console in build/logs.  Fails on a guest that does not
+# reach "@@FTARM done" within TIMEOUT seconds (a hang) or that panics,
+# showing the tail of the console.
+# usage: boot.sh NAME MODE RUN [TIMEOUT]
+#   NAME: the build (build/obj/NAME), MODE: near or far, RUN: stages.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+name=$1 mode=$2 run=$3 timeout=${4:-${GUEST_TIMEOUT:-3000}}
+obj=$BUILD/obj/$name
+console=$LOGS/console-$name-$mode-${run//,/+}.log
+image=$obj/arch/arm64/boot/Image
+[ -f "$image" ] || die "no kernel image $image" "" "make build"
+[ -f "$obj/initramfs.cpio" ] || die "no initramfs for $name" "" "make build"
+
+append="console=ttyAMA0 panic=-1 ftarm.run=$run"
+case $mode in
+near) ;;
+far) append="$append ${FAR_CMDLINE:-ftrace_tramp_far=1}" ;;
+*) die "unknown mode $mode (near or far)" ;;
+esac
+extra=()
+[ -n "${QEMU_ICOUNT:-}" ] && extra+=(-icount "$QEMU_ICOUNT")
+
+log "boot: $name ($mode): running '$run' (timeout ${timeout}s, console $console)"
+: >"$console"
+qemu-system-aarch64 -M virt,gic-version=3 -cpu max,pauth-impdef=on \
+	-smp "${GUEST_CPUS:-2}" -m "${GUEST_MEM:-2G}" -nic none -display none \
+	-no-reboot -monitor none -serial "file:$console" \
+	-kernel "$image" -initrd "$obj/initramfs.cpio" -append "$append" \
+	"${extra[@]}" </dev/null >"$LOGS/qemu-$name-$mode.log" 2>&1 &
+qpid=$!
+t0=$(date +%s) last=$t0 verdict=
+while kill -0 $qpid 2>/dev/null; do
+	sleep 2
+	now=$(date +%s)
+	if grep -q '^@@FTARM done' "$console"; then
+		# The guest powers off by itself; give it a moment.
+		sleep 3
+		break
+	fi
+	if grep -q 'Kernel panic - not syncing' "$console"; then
+		sleep 2; verdict=panic; break
+	fi
+	if [ $((now - t0)) -ge "$timeout" ]; then
+		verdict=timeout; break
+	fi
+	if [ $((now - last)) -ge 60 ]; then
+		last=$now
+		cur=$(grep -a -E '^\[[0-9]+\]|^@@FTARM begin' "$console" | tail -n 1 | cut -c1-70 || true)
+		log "boot: $name ($mode): $((now - t0))s: ${cur:-booting}"
+	fi
+done
+kill $qpid 2>/dev/null || true
+wait $qpid 2>/dev/null || true
+if [ -z "$verdict" ] && ! grep -q '^@@FTARM done' "$console"; then
+	verdict="exit before the end (see $LOGS/qemu-$name-$mode.log)"
+fi
+if [ -n "$verdict" ]; then
+	echo "---- console tail ----" >&2
+	tail -n 30 "$console" >&2
+	die "guest $name ($mode): $verdict after $(($(date +%s) - t0))s" "$console" \
+		"GUEST_TIMEOUT=<s> for a longer limit; the last test line above is where it stopped"
+fi
+log "boot: $name ($mode): guest done in $(($(date +%s) - t0))s"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# build: build Image and modules for one tree out of tree (O=), with ccache,
+# and install the modules into a staging directory for the initramfs.
+# usage: build.sh SRC OBJ
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+src=$(realpath "$1") obj=$(realpath -m "$2")
+name=$(basename "$obj")
+logf=$LOGS/build-$name.log
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# Kernel builds embed the build directory in few places; sloppiness lets
+# the base and series trees share cache entries for identical sources.
+export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
+export CCACHE_BASEDIR=$BUILD
+export KBUILD_BUILD_TIMESTAMP="2000-01-01"
+export KBUILD_BUILD_USER=ftrace-arm64 KBUILD_BUILD_HOST=harness
+kmake() {
+	make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS \
+		CC="ccache ${CROSS}gcc" -j"$JOBS" "$@"
+}
+
+log "build: $name: Image and modules (-j$JOBS, log $logf)"
+t0=$(date +%s)
+if ! kmake Image modules >"$logf" 2>&1; then
+	echo "---- first errors ----" >&2
+	grep -m 15 -E 'error:|Error [0-9]|undefined reference|\*\*\*' "$logf" >&2 || tail -n 20 "$logf" >&2
+	die "build of $name failed" "$logf" "make tree, fix the patch in build/linux, make export"
+fi
+log "build: $name: Image done in $(($(date +%s) - t0))s ($(grep -c ' CC ' "$logf" || true) files compiled)"
+rm -rf "$obj/modinstall"
+kmake INSTALL_MOD_PATH="$obj/modinstall" INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod \
+	modules_install >>"$logf" 2>&1 || die "modules_install of $name failed" "$logf"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# config: make the kernel .config for one build: allnoconfig plus our
+# fragments, merged by the kernel's own scripts/kconfig/merge_config.sh.
+# Every option a fragment asks for must survive the merge: an option that
+# Kconfig silently dropped (a missing dependency) is an error here rather
+# than a surprise in the guest.
+# usage: config.sh SRC OBJ FRAGMENT...
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+src=$(realpath "$1") obj=$(realpath -m "$2"); shift 2
+mkdir -p "$obj"
+logf=$LOGS/config-$(basename "$obj").log
+frags=()
+for f in "$@"; do frags+=("$(realpath "$f")"); done
+
+# Unchanged fragments and tree: keep the .config (and the build's mtimes).
+sum=$(cat "${frags[@]}" "$src/arch/arm64/Kconfig" "$src/kernel/trace/Kconfig" | sha1sum | cut -c1-40)
+if [ -f "$obj/.config" ] && [ "$(cat "$obj/.harness-config" 2>/dev/null)" = "$sum" ]; then
+	exit 0
+fi
+log "config: merging $(printf '%s ' "${frags[@]##*/}")into $obj/.config"
+(
+	cd "$src"
+	ARCH=arm64 CROSS_COMPILE=$CROSS KCONFIG_CONFIG="$obj/.config" \
+		scripts/kconfig/merge_config.sh -n -O "$obj" "${frags[@]}"
+) >"$logf" 2>&1 || die "merge_config.sh failed" "$logf"
+# merge_config.sh reports requested values that did not make it.
+if grep -q 'Value requested for' "$logf"; then
+	grep -A2 'Value requested for' "$logf" >&2
+	die "config: options of our fragments were dropped by Kconfig" "$logf" \
+		"fix the dependency in configs/ (see the lines above)"
+fi
+echo "$sum" >"$obj/.harness-config"

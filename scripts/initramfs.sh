@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# initramfs: pack the guest: Debian's arm64 busybox and its libraries, the
+# kernel's modules (with depmod's files, so modprobe finds them), the
+# tree's own tools/testing/selftests/ftrace, and guest/.
+# usage: initramfs.sh SRC OBJ
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+src=$(realpath "$1") obj=$(realpath "$2")
+sysroot=$BUILD/sysroot
+stage=$obj/initramfs.d
+out=$obj/initramfs.cpio
+[ -x "$sysroot/bin/busybox" ] || die "no arm64 busybox in $sysroot" "" "make deps"
+[ -d "$obj/modinstall/lib/modules" ] || die "no installed modules in $obj/modinstall" "" "make build"
+
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,lib/aarch64-linux-gnu,guest}
+cp "$sysroot/bin/busybox" "$stage/bin/"
+for l in ld-linux-aarch64.so.1 libc.so.6 libresolv.so.2; do
+	cp -L "$sysroot/lib/aarch64-linux-gnu/$l" "$stage/lib/aarch64-linux-gnu/"
+done
+ln -s aarch64-linux-gnu/ld-linux-aarch64.so.1 "$stage/lib/ld-linux-aarch64.so.1"
+cp -a "$obj/modinstall/lib/modules" "$stage/lib/"
+cp -a "$src/tools/testing/selftests/ftrace" "$stage/ftracetest"
+cp "$TOP/guest/init" "$stage/init"
+cp "$TOP"/guest/*.sh "$stage/guest/"
+chmod +x "$stage/init"
+printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
+printf 'root:x:0:\n' >"$stage/etc/group"
+printf '127.0.0.1 localhost\n' >"$stage/etc/hosts"
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet >"$out") ||
+	die "cpio failed for $out"
+log "initramfs: $(basename "$obj"): $(du -h "$out" | cut -f1)"

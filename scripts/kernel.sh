@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# kernel: prepare, build and test one kernel: "series" (base + patches/) or
+# "base" (the unpatched tree), with the same config.  For each MODE (near,
+# far) boot it, run the guest STAGES and parse the console into
+# build/results/KERNEL-MODE.json.
+# usage: kernel.sh KERNEL "MODES" STAGES
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernel=$1 modes=$2 stages=$3
+case $kernel in
+series) bash "$TOP/scripts/apply.sh"; src=$BUILD/src/series ;;
+base) src=$BUILD/src/base ;;
+*) die "unknown kernel $kernel (series or base)" ;;
+esac
+obj=$BUILD/obj/$kernel
+frags=()
+for f in ${CONFIGS:-base ftrace}; do frags+=("$TOP/configs/$f.config"); done
+bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}"
+bash "$TOP/scripts/build.sh" "$src" "$obj"
+bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
+for mode in $modes; do
+	bash "$TOP/scripts/boot.sh" "$kernel" "$mode" "$stages"
+	python3 "$TOP/scripts/results.py" parse --kernel "$kernel" --mode "$mode" \
+		--console "$LOGS/console-$kernel-$mode-${stages//,/+}.log" --src "$src" \
+		--out "$RESULTS/$kernel-$mode.json" \
+		--base-version "$(cat "$BUILD/src/base.version")" \
+		--base-pin "$(cat "$TOP/configs/base-version")" \
+		--config-sha1 "$(cat "${frags[@]}" | sha1sum | cut -c1-40)" \
+		--config "${frags[@]}"
+done

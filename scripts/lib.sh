@@ -1,0 +1,41 @@
+# shellcheck shell=bash
+# Common helpers for the harness scripts: paths, progress lines with the
+# elapsed time, and errors that say what failed, where the log is and what
+# to try.  Sourced, never run.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+LOGS=$BUILD/logs
+RESULTS=$BUILD/results
+mkdir -p "$LOGS" "$RESULTS"
+
+# Start of the whole make invocation, so that every script of one target
+# prints the same clock.
+: "${HARNESS_T0:=$(date +%s)}"
+export HARNESS_T0
+
+log() {
+	printf '[%5ds] %s\n' "$(($(date +%s) - HARNESS_T0))" "$*"
+}
+
+# die WHAT [LOG] [HINT]: print a clear error and exit non-zero.
+die() {
+	local what=$1 logf=${2:-} hint=${3:-}
+	printf '[%5ds] ERROR: %s\n' "$(($(date +%s) - HARNESS_T0))" "$what" >&2
+	[ -n "$logf" ] && printf '         log: %s\n' "$logf" >&2
+	[ -n "$hint" ] && printf '         try: %s\n' "$hint" >&2
+	exit 1
+}
+
+# run_logged LOG CMD...: run CMD with all output in LOG; on failure show
+# the log's tail and fail.
+run_logged() {
+	local logf=$1; shift
+	if ! "$@" >"$logf" 2>&1; then
+		tail -n 25 "$logf" >&2
+		return 1
+	fi
+}
+
+JOBS=${JOBS:-$(($(nproc) + 1))}
+CROSS=aarch64-linux-gnu-

@@ -1,0 +1,300 @@
+#!/usr/bin/env python3
+"""Turn a guest console log into test results, and test results into a
+verdict.
+
+  results.py parse --kernel K --mode M --console LOG --src TREE --out JSON
+      [--config FRAGMENT...]
+  results.py summary --out-md MD JSON... [--baseline DIR]
+
+parse reads the markers that guest/init prints ("@@FTARM begin/end STAGE",
+"@@FTARM case N FILE") and records, as {"suite", "name", "result"}:
+  ftracetest     every numbered case of the base's ftracetest, named by
+                 its file (instance runs as "instance:FILE");
+  boot-selftest  every "Testing ...: PASSED/FAILED/OK" line of the boot-time
+                 ftrace and event self-tests (FTRACE_STARTUP_TEST);
+  kunit          every KUnit case, parsed by the kernel's own
+                 tools/testing/kunit/kunit.py;
+  guest          the exit status of each other guest stage (the demo);
+  kernel-log     one record: FAIL on any WARNING/BUG/Oops/panic line.
+summary prints one table per kernel and mode, every result that got worse
+against the baseline (build/results/base-MODE.json or a committed copy),
+and ends with "N passed, N failed, N skipped"; it exits non-zero on any
+failure or regression.
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+RESULTS = ("PASS", "FAIL", "UNRESOLVED", "UNTESTED", "UNSUPPORTED", "XFAIL",
+           "UNDEFINED", "SKIP")
+PASSING = {"PASS", "XFAIL"}
+SKIPPED = {"UNRESOLVED", "UNTESTED", "UNSUPPORTED", "SKIP"}
+# Higher is better; a result whose rank drops against the baseline is a
+# regression.
+RANK = {"PASS": 3, "XFAIL": 3, "UNSUPPORTED": 2, "UNTESTED": 2, "SKIP": 2,
+        "UNRESOLVED": 1, "FAIL": 0, "UNDEFINED": 0, "MISSING": -1}
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[mK]")
+KTIME = re.compile(r"^\[\s*\d+\.\d+\]\s?")
+BAD_LOG = re.compile(r"(WARNING:|BUG:|Oops|Kernel panic|Unable to handle "
+                     r"kernel|Internal error:|rcu: INFO:|"
+                     r"soft lockup|hung_task|stack-protector)")
+
+
+def stages(lines):
+    """Split the console into {stage: [lines]} by the guest's markers."""
+    out, cur = {"boot": []}, "boot"
+    for line in lines:
+        m = re.match(r"^@@FTARM (begin|end) (\S+)", line)
+        if m:
+            cur = m.group(2) if m.group(1) == "begin" else "between"
+            out.setdefault(cur, [])
+            if m.group(1) == "end":
+                out.setdefault("rc", {})[m.group(2)] = line.split("rc=")[-1]
+            continue
+        out.setdefault(cur, []).append(line)
+    return out
+
+
+def parse_ftracetest(lines):
+    files, recs = {}, []
+    for line in lines:
+        m = re.match(r"^@@FTARM case (\d+) (\S+)", line)
+        if m:
+            files[int(m.group(1))] = m.group(2)
+    for line in lines:
+        m = re.match(r"^\[(\d+)\](.*)\t\[(\w+)\]\s*$", line)
+        if not m or m.group(3) not in RESULTS:
+            continue
+        n = int(m.group(1))
+        name = files.get(n, "#%d %s" % (n, m.group(2).strip()))
+        recs.append({"suite": "ftracetest", "name": name,
+                     "result": m.group(3),
+                     "description": m.group(2).strip()})
+    return recs
+
+
+def parse_selftests(klog):
+    recs = []
+    for line in klog:
+        m = re.match(r"^Testing (.+?): (.*)$", line)
+        if not m:
+            continue
+        what, rest = m.group(1), m.group(2)
+        if "FAILED" in rest:
+            res = "FAIL"
+        elif "PASSED" in rest or rest.rstrip().endswith("OK"):
+            res = "PASS"
+        else:
+            res = "FAIL"   # started and never said how it ended
+        recs.append({"suite": "boot-selftest", "name": what, "result": res})
+    # Same name tested twice (events are tested again with the function
+    # tracer on): keep both, distinguished.
+    seen = {}
+    for r in recs:
+        k = r["name"]
+        seen[k] = seen.get(k, 0) + 1
+        if seen[k] > 1:
+            r["name"] = "%s #%d" % (k, seen[k])
+    return recs
+
+
+def parse_kunit(klog, src):
+    tool = os.path.join(src, "tools/testing/kunit/kunit.py")
+    if not any("KTAP version" in l or "TAP version" in l for l in klog):
+        return []
+    with tempfile.TemporaryDirectory() as d:
+        logf, out = os.path.join(d, "log"), os.path.join(d, "kunit.json")
+        with open(logf, "w") as f:
+            f.write("\n".join(klog) + "\n")
+        subprocess.run([sys.executable, tool, "parse", "--json", out, logf],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=False)
+        if not os.path.exists(out):
+            return [{"suite": "kunit", "name": "kunit.py parse",
+                     "result": "FAIL"}]
+        data = json.load(open(out))
+    recs = []
+
+    def walk(group, prefix):
+        for case in group.get("test_cases", []):
+            st = case.get("status", "FAIL").upper()
+            st = {"PASS": "PASS", "SKIP": "SKIP"}.get(st, "FAIL")
+            recs.append({"suite": "kunit", "name": prefix + case["name"],
+                         "result": st})
+        for sub in group.get("sub_groups", []):
+            walk(sub, prefix + sub["name"] + ".")
+    walk(data, "")
+    return recs
+
+
+def cmd_parse(a):
+    raw = open(a.console, "rb").read().decode("utf-8", "replace")
+    lines = [ANSI.sub("", l).rstrip("\r") for l in raw.split("\n")]
+    st = stages(lines)
+    klog = [KTIME.sub("", l) for l in st.get("dmesg", [])]
+    if not klog:   # the guest never got to print dmesg: use the console
+        klog = [KTIME.sub("", l) for l in lines]
+    recs = []
+    recs += parse_ftracetest(st.get("ftracetest", []))
+    recs += parse_selftests(klog)
+    recs += parse_kunit(klog, a.src)
+    for stage, rc in st.get("rc", {}).items():
+        if stage in ("ftracetest", "dmesg"):
+            continue
+        recs.append({"suite": "guest", "name": stage,
+                     "result": "PASS" if rc.strip() == "0" else "FAIL"})
+    bad = [l for l in lines if BAD_LOG.search(l)]
+    recs.append({"suite": "kernel-log", "name": "no warnings, oopses or panics",
+                 "result": "FAIL" if bad else "PASS",
+                 **({"details": bad[:20]} if bad else {})})
+    kver = next((l.split(": ", 1)[1].split()[0] for l in lines
+                 if l.startswith("@@FTARM guest up: ")), "unknown")
+    doc = {
+        "kernel": a.kernel, "mode": a.mode, "kernel_version": kver,
+        "base_package": "linux-source-6.1 " + a.base_version,
+        "base_pinned": a.base_pin,
+        "config": [os.path.basename(c) for c in a.config],
+        "config_sha1": a.config_sha1,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "console": a.console, "results": recs,
+    }
+    with open(a.out, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+
+
+def counts(recs):
+    c = {}
+    for r in recs:
+        c[r["result"]] = c.get(r["result"], 0) + 1
+    return c
+
+
+def load_baseline(doc, dirs):
+    for d in dirs:
+        p = os.path.join(d, "base-%s.json" % doc["mode"])
+        if os.path.exists(p):
+            b = json.load(open(p))
+            if b.get("config_sha1") == doc.get("config_sha1") and \
+               b.get("base_package") == doc.get("base_package"):
+                return p, b
+    # The base has no far mode: compare far against the base's near run.
+    for d in dirs:
+        p = os.path.join(d, "base-near.json")
+        if os.path.exists(p):
+            b = json.load(open(p))
+            if b.get("config_sha1") == doc.get("config_sha1") and \
+               b.get("base_package") == doc.get("base_package"):
+                return p, b
+    return None, None
+
+
+def cmd_summary(a):
+    md, total = [], {"passed": 0, "failed": 0, "skipped": 0}
+    bad = []
+    for path in a.json:
+        doc = json.load(open(path))
+        recs = doc["results"]
+        label = "%s-%s" % (doc["kernel"], doc["mode"])
+        md.append("## %s (%s)\n" % (label, doc.get("kernel_version", "")))
+        md.append("Base: %s; config: %s (sha1 %s)\n" % (
+            doc.get("base_package"), " ".join(doc.get("config", [])),
+            doc.get("config_sha1", "")[:12]))
+        md.append("| suite | " + " | ".join(RESULTS[:6] + ("SKIP",)) + " |")
+        md.append("|---" * 8 + "|")
+        for suite in sorted({r["suite"] for r in recs}):
+            c = counts([r for r in recs if r["suite"] == suite])
+            md.append("| %s | %s |" % (suite, " | ".join(
+                str(c.get(k, 0)) for k in RESULTS[:6] + ("SKIP",))))
+        md.append("")
+        notpass = [r for r in recs if r["result"] not in PASSING]
+        if notpass:
+            md.append("Not passed:\n")
+            for r in notpass:
+                md.append("- %s `%s`: %s" % (r["suite"], r["name"],
+                                              r["result"]))
+            md.append("")
+        for r in recs:
+            if r["result"] in PASSING:
+                total["passed"] += 1
+            elif r["result"] in SKIPPED:
+                total["skipped"] += 1
+            else:
+                total["failed"] += 1
+                bad.append("%s: %s %s: %s" % (label, r["suite"], r["name"],
+                                              r["result"]))
+                for d in r.get("details", []):
+                    bad.append("    " + d)
+        if doc["kernel"] == "base":
+            continue
+        bpath, base = load_baseline(doc, a.baseline)
+        if not base:
+            md.append("No baseline for this base version and config: "
+                      "regressions not checked (make baseline).\n")
+            print("%s: NO BASELINE for this base and config: regressions "
+                  "not checked (run make baseline)" % label)
+            continue
+        now = {(r["suite"], r["name"]): r["result"] for r in recs}
+        regs = []
+        for r in base["results"]:
+            if r["suite"] == "boot-selftest" and r["name"].startswith("event "):
+                pass
+            cur = now.get((r["suite"], r["name"]), "MISSING")
+            if RANK.get(cur, 0) < RANK.get(r["result"], 0):
+                regs.append("%s %s: %s -> %s" % (r["suite"], r["name"],
+                                                 r["result"], cur))
+        md.append("Compared with `%s`: %d regression(s).\n" % (
+            os.path.relpath(bpath), len(regs)))
+        md.extend("- REGRESSION " + x for x in regs)
+        if regs:
+            md.append("")
+        for x in regs:
+            bad.append("%s: REGRESSION %s" % (label, x))
+        total["failed"] += len(regs)
+    with open(a.out_md, "w") as f:
+        f.write("# Test results\n\n" + "\n".join(md) + "\n")
+    for line in md:
+        if line.startswith("## ") or line.startswith("| ") or \
+           line.startswith("Compared"):
+            print(line)
+    if bad:
+        print("\nFailures:")
+        for x in bad:
+            print("  " + x)
+    print("%d passed, %d failed, %d skipped" % (
+        total["passed"], total["failed"], total["skipped"]))
+    return 1 if total["failed"] else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("parse")
+    p.add_argument("--kernel", required=True)
+    p.add_argument("--mode", required=True)
+    p.add_argument("--console", required=True)
+    p.add_argument("--src", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--base-version", default="unknown")
+    p.add_argument("--base-pin", default="unknown")
+    p.add_argument("--config-sha1", default="")
+    p.add_argument("--config", nargs="*", default=[])
+    s = sub.add_parser("summary")
+    s.add_argument("--out-md", required=True)
+    s.add_argument("--baseline", action="append", default=[])
+    s.add_argument("json", nargs="+")
+    a = ap.parse_args()
+    if a.cmd == "parse":
+        cmd_parse(a)
+        return 0
+    return cmd_summary(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

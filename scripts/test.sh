@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# test: everything CI checks.  checkpatch --strict on every patch, the
+# series applied and built, the guest booted in each mode the series
+# supports (near; far once the series has its forced-far knob), the boot
+# self-tests, KUnit and the full ftracetest; then the comparison with the
+# unpatched base.  Ends with "N passed, N failed, N skipped".
+#
+# The baseline (the base's own results with the same config) is taken
+# from build/results/base-near.json, else from the committed
+# baseline/base-near.json when it matches the base version and config,
+# else computed here when BASELINE=auto (the default), else skipped with
+# a plain warning (BASELINE=skip).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+STAGES=${STAGES:-ftracetest}
+rm -f "$RESULTS"/series-*.json "$RESULTS/checkpatch.json"
+bash "$TOP/scripts/checkpatch.sh"
+bash "$TOP/scripts/apply.sh"
+modes=near
+if grep -q 'ftrace_tramp_far' "$BUILD/src/series/arch/arm64/kernel/ftrace.c" 2>/dev/null; then
+	modes="near far"
+fi
+bash "$TOP/scripts/kernel.sh" series "${MODES:-$modes}" "$STAGES"
+
+frag_sha=$(for f in ${CONFIGS:-base ftrace}; do cat "$TOP/configs/$f.config"; done | sha1sum | cut -c1-40)
+base_ver=$(cat "$BUILD/src/base.version")
+baseline_ok() { # file
+	[ -f "$1" ] && python3 - "$1" "$frag_sha" "linux-source-6.1 $base_ver" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d.get("config_sha1") == sys.argv[2] and d.get("base_package") == sys.argv[3] else 1)
+PY
+}
+if baseline_ok "$RESULTS/base-near.json"; then
+	log "test: baseline: build/results/base-near.json"
+elif baseline_ok "$TOP/baseline/base-near.json"; then
+	log "test: baseline: the committed baseline/base-near.json"
+	cp "$TOP/baseline/base-near.json" "$RESULTS/base-near.json"
+elif [ "${BASELINE:-auto}" = auto ]; then
+	log "test: no baseline for this base and config: computing it (make baseline)"
+	bash "$TOP/scripts/kernel.sh" base near ftracetest
+else
+	log "test: WARNING: no baseline for this base and config and BASELINE=${BASELINE}: regressions are NOT checked"
+fi
+summ=("$RESULTS/checkpatch.json")
+for m in near far; do
+	[ -f "$RESULTS/series-$m.json" ] && summ+=("$RESULTS/series-$m.json")
+done
+[ -f "$RESULTS/base-near.json" ] && summ+=("$RESULTS/base-near.json")
+python3 "$TOP/scripts/results.py" summary --out-md "$RESULTS/summary.md" \
+	--baseline "$RESULTS" "${summ[@]}"
