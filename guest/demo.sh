@@ -11,12 +11,12 @@ setup() { # instance function
 	echo function >"$T/instances/$1/current_tracer"
 }
 setup demo_a vfs_read
-setup demo_b vfs_statfs
-echo "# instance demo_a traces vfs_read, demo_b traces vfs_statfs"
-for i in 1 2 3; do cat /proc/version >/dev/null; df / >/dev/null; done
+setup demo_b vfs_write
+echo "# instance demo_a traces vfs_read, demo_b traces vfs_write"
+for i in 1 2 3; do cat /proc/version >/dev/null; done
 echo "# enabled_functions:"
 cat "$T/enabled_functions"
-for inst in demo_a:vfs_read:vfs_statfs demo_b:vfs_statfs:vfs_read; do
+for inst in demo_a:vfs_read:vfs_write demo_b:vfs_write:vfs_read; do
 	name=${inst%%:*} rest=${inst#*:}
 	own=${rest%%:*} other=${rest#*:}
 	echo 0 >"$T/instances/$name/tracing_on"

@@ -1,13 +1,38 @@
 #!/bin/sh
 # Run the kernel's own ftracetest (tools/testing/selftests/ftrace of the
-# tree under test, copied to /ftracetest).  Before it runs, list every case
-# in ftracetest's own order ("@@FTARM case N FILE") so that the host can
-# name each numbered result by its file; instance runs come after the plain
-# ones, as ftracetest orders them.  -v prints the log of every case that
-# did not pass.
+# tree under test, copied to /ftracetest): all of it, or the cases and
+# directories given as ftarm.tests=A:B:... (relative to test.d) on the
+# kernel command line.  Before it runs, list every case in ftracetest's own
+# order ("@@FTARM case N FILE") so that the host can name each numbered
+# result by its file; instance runs come after the plain ones, as
+# ftracetest orders them.  -v prints the log of every case that did not
+# pass.
 cd /ftracetest || exit 1
+sel=
+for arg in $(cat /proc/cmdline); do
+	case $arg in
+	ftarm.tests=*) sel=${arg#ftarm.tests=} ;;
+	esac
+done
+args=
+if [ -z "$sel" ]; then
+	cases=$(find test.d -name '*.tc' | sort)
+else
+	cases=
+	for s in $(echo "$sel" | tr ':' ' '); do
+		if [ -d "test.d/$s" ]; then
+			cases="$cases $(find "test.d/$s" -name '*.tc' | sort)"
+			args="$args test.d/$s"
+		elif [ -f "test.d/$s" ]; then
+			cases="$cases test.d/$s"
+			args="$args test.d/$s"
+		else
+			echo "ftracetest: no such test or directory: $s"
+			exit 2
+		fi
+	done
+fi
 n=0
-cases=$(find test.d -name '*.tc' | sort)
 for t in $cases; do
 	n=$((n + 1))
 	echo "@@FTARM case $n ${t#test.d/}"
@@ -17,4 +42,5 @@ for t in $cases; do
 	n=$((n + 1))
 	echo "@@FTARM case $n instance:${t#test.d/}"
 done
-./ftracetest -v -l /tmp/ftracetest-logs
+# shellcheck disable=SC2086 # $args is a list of paths without blanks
+./ftracetest -v -l /tmp/ftracetest-logs $args

@@ -17,6 +17,8 @@ image=$obj/arch/arm64/boot/Image
 [ -f "$obj/initramfs.cpio" ] || die "no initramfs for $name" "" "make build"
 
 append="console=ttyAMA0 panic=-1 ftarm.run=$run"
+# A subset of ftracetest (paths under test.d, separated by blanks or ':').
+[ -n "${FTRACETEST:-}" ] && append="$append ftarm.tests=$(echo $FTRACETEST | tr ' ' ':')"
 case $mode in
 near) ;;
 far) append="$append ${FAR_CMDLINE:-ftrace_tramp_far=1}" ;;

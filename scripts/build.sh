@@ -18,7 +18,7 @@ export KBUILD_BUILD_TIMESTAMP="2000-01-01"
 export KBUILD_BUILD_USER=ftrace-arm64 KBUILD_BUILD_HOST=harness
 kmake() {
 	make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS \
-		CC="ccache ${CROSS}gcc" -j"$JOBS" "$@"
+		CC="ccache ${CROSS}gcc" LOCALVERSION= -j"$JOBS" "$@"
 }
 
 log "build: $name: Image and modules (-j$JOBS, log $logf)"

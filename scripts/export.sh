@@ -3,8 +3,13 @@
 # patches/ with git format-patch: stable names, a zero commit id and no
 # version signature so that an unchanged commit gives a byte-identical
 # file; the cover letter comes from the branch description.
+# usage: export.sh [DIR]   DIR defaults to patches/; tree.sh exports into a
+#                          scratch DIR to see whether build/linux holds work
+#                          that patches/ does not.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+dest=${1:-$TOP/patches}
 
 LINUX=$BUILD/linux
 [ -d "$LINUX/.git" ] || die "no build/linux" "" "make tree"
@@ -19,7 +24,8 @@ if [ "$n" -gt 0 ]; then
 		--cover-from-description=subject --subject-prefix=PATCH \
 		-o "$tmp" base..HEAD
 fi
-rm -f "$TOP"/patches/*.patch
+mkdir -p "$dest"
+rm -f "$dest"/*.patch
 for f in "$tmp"/*.patch; do
 	[ -e "$f" ] || continue
 	# format-patch dates the cover letter now; pin it to the newest commit
@@ -28,11 +34,12 @@ for f in "$tmp"/*.patch; do
 		d=$(git log -1 --format=%aD HEAD)
 		sed -i "0,/^Date: .*/s//Date: $d/" "$f" ;;
 	esac
-	cp "$f" "$TOP/patches/"
+	cp "$f" "$dest/"
 done
 {
 	echo "# Applied in this order on the base (configs/base-version)."
-	(cd "$TOP/patches" && ls [0-9]*.patch 2>/dev/null | grep -v '^0000-cover-letter.patch$') || true
-} >"$TOP/patches/series"
+	(cd "$dest" && ls [0-9]*.patch 2>/dev/null | grep -v '^0000-cover-letter.patch$') || true
+} >"$dest/series"
+[ -n "${1:-}" ] && exit 0
 log "export: $n patch(es) written to patches/"
 git -C "$TOP" status --short -- patches

@@ -16,6 +16,7 @@ out=$obj/initramfs.cpio
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,lib/aarch64-linux-gnu,guest}
 cp "$sysroot/bin/busybox" "$stage/bin/"
+ln -s busybox "$stage/bin/sh"
 for l in ld-linux-aarch64.so.1 libc.so.6 libresolv.so.2; do
 	cp -L "$sysroot/lib/aarch64-linux-gnu/$l" "$stage/lib/aarch64-linux-gnu/"
 done

@@ -62,33 +62,65 @@ def stages(lines):
 
 
 def parse_ftracetest(lines):
+    """ftracetest prints "[N] description<TAB>[RESULT]".  A kernel message
+    on the console can land between the description and the result, so a
+    case stays pending until the next "<TAB>[RESULT]" is seen."""
     files, recs = {}, []
     for line in lines:
         m = re.match(r"^@@FTARM case (\d+) (\S+)", line)
         if m:
             files[int(m.group(1))] = m.group(2)
+    start = re.compile(r"^\[(\d+)\](.*?)(?:\t\[(\w+)\]\s*)?$")
+    result = re.compile(r"\t\[(\w+)\]\s*$")
+    pending = None
+
+    def add(n, desc, res):
+        recs.append({"suite": "ftracetest",
+                     "name": files.get(n, "#%d %s" % (n, desc)),
+                     "result": res, "description": desc})
     for line in lines:
-        m = re.match(r"^\[(\d+)\](.*)\t\[(\w+)\]\s*$", line)
-        if not m or m.group(3) not in RESULTS:
+        m = start.match(line)
+        if m and not line.startswith("[ "):
+            if pending:
+                add(pending[0], pending[1], "UNDEFINED")
+            n, desc, res = int(m.group(1)), m.group(2).strip(), m.group(3)
+            if res in RESULTS:
+                add(n, desc, res)
+                pending = None
+            else:
+                pending = (n, desc)
             continue
-        n = int(m.group(1))
-        name = files.get(n, "#%d %s" % (n, m.group(2).strip()))
-        recs.append({"suite": "ftracetest", "name": name,
-                     "result": m.group(3),
-                     "description": m.group(2).strip()})
+        m = result.search(line)
+        if pending and m and m.group(1) in RESULTS:
+            add(pending[0], pending[1], m.group(1))
+            pending = None
+    if pending:   # the run stopped inside this case
+        add(pending[0], pending[1], "UNRESOLVED")
     return recs
 
 
 def parse_selftests(klog):
+    """Boot self-test lines: "Testing WHAT: VERDICT".  The verdict is printed
+    with pr_cont() and lands on a line of its own when another message
+    comes in between, so look ahead a few lines for it."""
     recs = []
-    for line in klog:
-        m = re.match(r"^Testing (.+?): (.*)$", line)
+    verdict = re.compile(r"(PASSED|FAILED|^OK$|\bOK$)")
+    for i, line in enumerate(klog):
+        m = re.match(r"^(?:[\w-]+: )?Testing (.+?): ?(.*)$", line)
         if not m:
             continue
         what, rest = m.group(1), m.group(2)
+        j = i + 1
+        while not verdict.search(rest) and j < min(len(klog), i + 12):
+            nxt = klog[j].strip()
+            if re.match(r"^(?:[\w-]+: )?Testing ", nxt):
+                break
+            if verdict.search(nxt):
+                rest = rest + " " + nxt
+            j += 1
         if "FAILED" in rest:
             res = "FAIL"
-        elif "PASSED" in rest or rest.rstrip().endswith("OK"):
+        elif verdict.search(rest):
             res = "PASS"
         else:
             res = "FAIL"   # started and never said how it ended
@@ -198,8 +230,11 @@ def load_baseline(doc, dirs):
 def cmd_summary(a):
     md, total = [], {"passed": 0, "failed": 0, "skipped": 0}
     bad = []
-    for path in a.json:
-        doc = json.load(open(path))
+    docs = [json.load(open(p)) for p in a.json]
+    # The base's own results are the reference, not the product: count them
+    # only when they are all there is (make baseline).
+    only_base = all(d["kernel"] == "base" for d in docs)
+    for doc in docs:
         recs = doc["results"]
         label = "%s-%s" % (doc["kernel"], doc["mode"])
         md.append("## %s (%s)\n" % (label, doc.get("kernel_version", "")))
@@ -221,6 +256,8 @@ def cmd_summary(a):
                                               r["result"]))
             md.append("")
         for r in recs:
+            if doc["kernel"] == "base" and not only_base:
+                continue
             if r["result"] in PASSING:
                 total["passed"] += 1
             elif r["result"] in SKIPPED:
@@ -231,7 +268,7 @@ def cmd_summary(a):
                                               r["result"]))
                 for d in r.get("details", []):
                     bad.append("    " + d)
-        if doc["kernel"] == "base":
+        if doc["kernel"] == "base" or doc["mode"] not in ("near", "far"):
             continue
         bpath, base = load_baseline(doc, a.baseline)
         if not base:
@@ -243,8 +280,6 @@ def cmd_summary(a):
         now = {(r["suite"], r["name"]): r["result"] for r in recs}
         regs = []
         for r in base["results"]:
-            if r["suite"] == "boot-selftest" and r["name"].startswith("event "):
-                pass
             cur = now.get((r["suite"], r["name"]), "MISSING")
             if RANK.get(cur, 0) < RANK.get(r["result"], 0):
                 regs.append("%s %s: %s -> %s" % (r["suite"], r["name"],

@@ -48,5 +48,13 @@ for m in near far; do
 	[ -f "$RESULTS/series-$m.json" ] && summ+=("$RESULTS/series-$m.json")
 done
 [ -f "$RESULTS/base-near.json" ] && summ+=("$RESULTS/base-near.json")
+rc=0
 python3 "$TOP/scripts/results.py" summary --out-md "$RESULTS/summary.md" \
-	--baseline "$RESULTS" "${summ[@]}"
+	--baseline "$RESULTS" "${summ[@]}" >"$LOGS/summary.log" || rc=$?
+secs=$(($(date +%s) - HARNESS_T0))
+label=${TIMING_LABEL:-last}
+printf '{"label": "%s", "seconds": %d, "what": "make test, exit %d, %s"}\n' \
+	"$label" "$secs" "$rc" "$(nproc) cores" >"$RESULTS/timing-$label.json"
+log "test: done in ${secs}s; table in build/results/summary.md"
+cat "$LOGS/summary.log"
+exit $rc

@@ -19,10 +19,9 @@ if [ -d "$LINUX/.git" ] && [ "${FORCE:-0}" != 1 ]; then
 	fi
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
-	git -C "$LINUX" format-patch -q --zero-commit --no-signature -o "$tmp" base..HEAD
-	if ! diff -q <(cat "$tmp"/*.patch 2>/dev/null | grep -v '^Subject:' | grep -v '^From ') \
-		<(grep -v '^#' "$TOP/patches/series" | grep -v '^$' | sed "s|^|$TOP/patches/|" |
-			xargs -r cat | grep -v '^Subject:' | grep -v '^From ') >/dev/null; then
+	bash "$TOP/scripts/export.sh" "$tmp"
+	if ! diff -r -q "$tmp" "$TOP/patches" >/dev/null; then
+		diff -r -q "$tmp" "$TOP/patches" >&2 || true
 		die "build/linux has commits that differ from patches/" "" \
 			"make export to keep them, or FORCE=1 make tree to discard them"
 	fi
