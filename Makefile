@@ -8,6 +8,7 @@ S := scripts
 export HARNESS_T0 := $(shell date +%s)
 
 .PHONY: help deps base apply checkpatch build run test baseline tree export \
+	bisect-check \
 	clean distclean
 
 help: ## list the targets
@@ -51,3 +52,6 @@ clean: ## remove builds and results, keep the unpacked base and ccache
 
 distclean: ## remove everything under build/
 	rm -rf build
+
+bisect-check: base ## each patch builds alone; no new W=1/sparse warnings
+	@bash $(S)/bisect-check.sh

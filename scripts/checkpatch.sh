@@ -7,6 +7,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 BASE=$BUILD/src/base
+# checkpatch.pl runs scripts/spdxcheck.py with the python3 on PATH, which
+# needs python3-ply: make it Debian's python, not another one found first.
+export PATH=/usr/bin:$PATH
 out=$RESULTS/checkpatch.json
 logf=$LOGS/checkpatch.log
 : >"$logf"

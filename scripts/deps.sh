@@ -13,8 +13,11 @@ HOST_PKGS=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
 	cpio kmod xz-utils rsync python3 python3-ply python3-git perl git sparse
 	gnuplot-nox
 	)
-# Guest packages, fetched for arm64 and unpacked, never installed.
-GUEST_PKGS=(busybox libc6)
+# Guest packages, fetched for arm64 and unpacked, never installed: busybox
+# for the shell and most tools, and the few tools ftracetest uses that
+# Debian's busybox lacks (nice from coreutils, chrt from util-linux; see
+# GUEST_TOOLS in initramfs.sh).
+GUEST_PKGS=(busybox libc6 coreutils util-linux)
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -50,7 +53,7 @@ fi
 # execs programs rather than re-running itself through /proc/self/exe, so a
 # process started as "ping" is called "ping") and the C library it needs.
 SYSROOT=$BUILD/sysroot
-if [ ! -x "$SYSROOT/bin/busybox" ]; then
+if [ "$(cat "$SYSROOT/.packages" 2>/dev/null)" != "${GUEST_PKGS[*]}" ]; then
 	log "deps: fetching arm64 guest packages: ${GUEST_PKGS[*]}"
 	dl=$BUILD/debs
 	rm -rf "$dl" "$SYSROOT"
@@ -66,6 +69,7 @@ if [ ! -x "$SYSROOT/bin/busybox" ]; then
 	fi
 	for d in "$dl"/*.deb; do dpkg -x "$d" "$SYSROOT"; done
 	[ -x "$SYSROOT/bin/busybox" ] || die "no bin/busybox in the arm64 busybox package" "$LOGS/apt-download.log"
+	echo "${GUEST_PKGS[*]}" >"$SYSROOT/.packages"
 fi
 # The base kernel, pinned.  Debian's security archive keeps a few older
 # versions; when the pin is gone, take the newest one with a warning and

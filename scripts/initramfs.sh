@@ -21,6 +21,13 @@ for l in ld-linux-aarch64.so.1 libc.so.6 libresolv.so.2; do
 	cp -L "$sysroot/lib/aarch64-linux-gnu/$l" "$stage/lib/aarch64-linux-gnu/"
 done
 ln -s aarch64-linux-gnu/ld-linux-aarch64.so.1 "$stage/lib/ld-linux-aarch64.so.1"
+# Tools ftracetest runs that Debian's busybox does not have; each needs
+# only the C library.
+GUEST_TOOLS="usr/bin/nice usr/bin/chrt usr/bin/taskset"
+for t in $GUEST_TOOLS; do
+	[ -x "$sysroot/$t" ] || die "no $t in $sysroot" "" "make deps"
+	cp "$sysroot/$t" "$stage/usr/bin/"
+done
 cp -a "$obj/modinstall/lib/modules" "$stage/lib/"
 cp -a "$src/tools/testing/selftests/ftrace" "$stage/ftracetest"
 cp "$TOP/guest/init" "$stage/init"

@@ -144,7 +144,7 @@ def parse_kunit(klog, src):
         logf, out = os.path.join(d, "log"), os.path.join(d, "kunit.json")
         with open(logf, "w") as f:
             f.write("\n".join(klog) + "\n")
-        subprocess.run([sys.executable, tool, "parse", "--json", out, logf],
+        subprocess.run([sys.executable, tool, "parse", "--json=" + out, logf],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        check=False)
         if not os.path.exists(out):

@@ -54,3 +54,4 @@ if [ -f "$cover" ]; then
 	git config branch.series.description "$(cat "$BUILD/cover.txt")"
 fi
 log "tree: build/linux: base + $n commit(s) on branch series (edit, commit, then make export)"
+log "tree: note: Debian's .gitignore ignores all new files (/*): git add -f them"
