@@ -17,6 +17,8 @@ recs=() fail=0 n=0
 while read -r p; do
 	case $p in ''|'#'*|0000-*) continue ;; esac
 	n=$((n + 1))
+	# FILE_PATH_CHANGES is the "does MAINTAINERS need updating?" reminder
+	# that fires for any new file: see the README.
 	if (cd "$BASE" && scripts/checkpatch.pl --strict --no-summary --quiet \
 		--ignore FILE_PATH_CHANGES "$TOP/patches/$p") >>"$logf" 2>&1; then
 		res=PASS
