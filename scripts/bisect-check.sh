@@ -33,7 +33,8 @@ kmake() { # SRC OBJ ARGS...
 warnings() {
 	local f=$1 s=$2 o=$3
 	[ -f "$s/$f" ] || return 0
-	kmake "$s" "$o" W=1 C=2 "${f%.c}.o" 2>&1 |
+	# With O=, gcc and sparse name the file by its absolute path.
+	kmake "$s" "$o" W=1 C=2 "${f%.c}.o" 2>&1 | sed "s|^$s/||" |
 		grep -E "^${f}:[0-9]+:([0-9]+:)? (warning|error)" |
 		sed -E 's/:[0-9]+:([0-9]+:)? /: /' | sort -u || true
 }
