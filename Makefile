@@ -8,7 +8,7 @@ S := scripts
 export HARNESS_T0 := $(shell date +%s)
 
 .PHONY: help deps base apply checkpatch build run test baseline tree export \
-	bisect-check \
+	bisect-check readme \
 	clean distclean
 
 help: ## list the targets
@@ -55,3 +55,6 @@ distclean: ## remove everything under build/
 
 bisect-check: base ## each patch builds alone; no new W=1/sparse warnings
 	@bash $(S)/bisect-check.sh
+
+readme: ## regenerate README.md's results and timing tables from build/results
+	@python3 $(S)/readme.py README.md build/results

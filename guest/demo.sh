@@ -10,6 +10,9 @@ setup() { # instance function
 	echo "$2" >"$T/instances/$1/set_ftrace_filter"
 	echo function >"$T/instances/$1/current_tracer"
 }
+# KASLR: the kernel's link address is 0xffffffc008000000 for this config's
+# 39-bit VA; /proc/kallsyms shows where it really runs.
+echo "# kernel text at $(grep -m 1 ' _text$' /proc/kallsyms | cut -d' ' -f1) (KASLR)"
 setup demo_a vfs_read
 setup demo_b vfs_write
 echo "# instance demo_a traces vfs_read, demo_b traces vfs_write"

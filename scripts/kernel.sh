@@ -4,6 +4,8 @@
 # far) boot it, run the guest STAGES and parse the console into
 # build/results/KERNEL-MODE.json.
 # usage: kernel.sh KERNEL "MODES" STAGES
+#   MODES "auto": near, and far too when the tree has the series' forced-far
+#   knob (the boot parameter ftrace_tramp_far).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,6 +16,10 @@ base) src=$BUILD/src/base ;;
 *) die "unknown kernel $kernel (series or base)" ;;
 esac
 obj=$BUILD/obj/$kernel
+if [ "$modes" = auto ]; then
+	modes=near
+	grep -q 'ftrace_tramp_far' "$src/arch/arm64/kernel/ftrace.c" && modes="near far"
+fi
 frags=()
 for f in ${CONFIGS:-base ftrace}; do frags+=("$TOP/configs/$f.config"); done
 # The baseline is matched on the shared fragments; options the series

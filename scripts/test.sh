@@ -16,12 +16,7 @@ set -euo pipefail
 STAGES=${STAGES:-ftracetest}
 rm -f "$RESULTS"/series-*.json "$RESULTS/checkpatch.json"
 bash "$TOP/scripts/checkpatch.sh"
-bash "$TOP/scripts/apply.sh"
-modes=near
-if grep -q 'ftrace_tramp_far' "$BUILD/src/series/arch/arm64/kernel/ftrace.c" 2>/dev/null; then
-	modes="near far"
-fi
-bash "$TOP/scripts/kernel.sh" series "${MODES:-$modes}" "$STAGES"
+bash "$TOP/scripts/kernel.sh" series "${MODES:-auto}" "$STAGES"
 
 frag_sha=$(for f in ${CONFIGS:-base ftrace}; do cat "$TOP/configs/$f.config"; done | sha1sum | cut -c1-40)
 base_ver=$(cat "$BUILD/src/base.version")
