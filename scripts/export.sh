@@ -20,7 +20,9 @@ n=$(git rev-list --count base..HEAD)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if [ "$n" -gt 0 ]; then
-	git format-patch -q --zero-commit --no-signature --cover-letter \
+	# core.abbrev=12 (the kernel's recommended length): with "auto" the
+	# abbreviated ids in the index lines depend on the repository's size.
+	git -c core.abbrev=12 format-patch -q --zero-commit --no-signature --cover-letter \
 		--cover-from-description=subject --subject-prefix=PATCH \
 		-o "$tmp" base..HEAD
 fi

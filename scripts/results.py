@@ -238,6 +238,13 @@ def cmd_summary(a):
         recs = doc["results"]
         label = "%s-%s" % (doc["kernel"], doc["mode"])
         md.append("## %s (%s)\n" % (label, doc.get("kernel_version", "")))
+        pin = doc.get("base_pinned")
+        if pin and not doc.get("base_package", "").endswith(" " + pin):
+            warn = ("WARNING: %s was built on %s, not on the pinned %s "
+                    "(configs/base-version): the archive no longer has it"
+                    % (label, doc.get("base_package"), pin))
+            md.append(warn + "\n")
+            print(warn)
         md.append("Base: %s; config: %s (sha1 %s)\n" % (
             doc.get("base_package"), " ".join(doc.get("config", [])),
             doc.get("config_sha1", "")[:12]))

@@ -45,7 +45,10 @@ cover=$TOP/patches/0000-cover-letter.patch
 if [ -f "$cover" ]; then
 	# Subject without "[PATCH 0/N] ", then the text up to the shortlog.
 	{
-		sed -n 's/^Subject: \(\[[^]]*\] \)\{0,1\}//p' "$cover" | head -n 1
+		# The subject may be folded over several header lines.
+		awk '/^Subject: / { s = $0; while ((getline l) > 0 && l ~ /^[ \t]/) s = s l
+				     print s; exit }' "$cover" |
+			sed 's/^Subject: \(\[[^]]*\] \)\{0,1\}//'
 		echo
 		awk 'body && /^[^ ].* \([0-9]+\):$/ { exit }
 		     body { print }
