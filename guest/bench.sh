@@ -5,12 +5,8 @@
 # module prints one "ftrace-ops-bench: ..." line a point, which the host
 # reads from the kernel log.  Meant for QEMU -icount, where guest
 # nanoseconds count instructions.
-matrix=
-for arg in $(cat /proc/cmdline); do
-	case $arg in
-	ftarm.bench=*) matrix=${arg#ftarm.bench=} ;;
-	esac
-done
+. /guest/lib.sh
+matrix=$(cmdline_arg ftarm.bench)
 [ -n "$matrix" ] || matrix="1/0/0,1/100/0"
 rc=0
 for point in $(echo "$matrix" | tr ',' ' '); do

@@ -7,13 +7,9 @@
 # result by its file; instance runs come after the plain ones, as
 # ftracetest orders them.  -v prints the log of every case that did not
 # pass.
+. /guest/lib.sh
 cd /ftracetest || exit 1
-sel=
-for arg in $(cat /proc/cmdline); do
-	case $arg in
-	ftarm.tests=*) sel=${arg#ftarm.tests=} ;;
-	esac
-done
+sel=$(cmdline_arg ftarm.tests)
 args=
 if [ -z "$sel" ]; then
 	cases=$(find test.d -name '*.tc' | sort)

@@ -31,7 +31,7 @@ done
 cp -a "$obj/modinstall/lib/modules" "$stage/lib/"
 cp -a "$src/tools/testing/selftests/ftrace" "$stage/ftracetest"
 cp "$TOP/guest/init" "$stage/init"
-cp "$TOP"/guest/*.sh "$stage/guest/"
+cp "$TOP"/guest/*.sh "$stage/guest/"  # the stages and lib.sh
 chmod +x "$stage/init"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
 printf 'root:x:0:\n' >"$stage/etc/group"

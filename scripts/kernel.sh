@@ -24,7 +24,7 @@ frags=()
 for f in ${CONFIGS:-base ftrace}; do frags+=("$TOP/configs/$f.config"); done
 # The baseline is matched on the shared fragments; options the series
 # adds are in series.config, merged for the series kernel only.
-config_sha1=$(cat "${frags[@]}" | sha1sum | cut -c1-40)
+config_sha1=$(shared_config_sha1)
 all=("${frags[@]}")
 [ "$kernel" = series ] && all+=("$TOP/configs/series.config")
 bash "$TOP/scripts/config.sh" "$src" "$obj" "${all[@]}"

@@ -37,5 +37,14 @@ run_logged() {
 	fi
 }
 
+# shared_config_sha1: the hash of the config fragments that base and series
+# share (CONFIGS, default "base ftrace"), recorded in every result; a
+# baseline is valid for a series run only when the two hashes agree.
+shared_config_sha1() {
+	local f
+	for f in ${CONFIGS:-base ftrace}; do cat "$TOP/configs/$f.config"; done |
+		sha1sum | cut -c1-40
+}
+
 JOBS=${JOBS:-$(($(nproc) + 1))}
 CROSS=aarch64-linux-gnu-

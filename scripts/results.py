@@ -5,6 +5,7 @@ verdict.
   results.py parse --kernel K --mode M --console LOG --src TREE --out JSON
       [--config FRAGMENT...]
   results.py summary --out-md MD JSON... [--baseline DIR]
+  results.py baseline-ok BASE.json --config-sha1 SHA --base-version VER
 
 parse reads the markers that guest/init prints ("@@FTARM begin/end STAGE",
 "@@FTARM case N FILE") and records, as {"suite", "name", "result"}:
@@ -208,21 +209,22 @@ def counts(recs):
     return c
 
 
+def baseline_matches(base, config_sha1, base_package):
+    """A base result is a valid baseline only for the same base package
+    and the same shared config fragments."""
+    return base.get("config_sha1") == config_sha1 and \
+        base.get("base_package") == base_package
+
+
 def load_baseline(doc, dirs):
-    for d in dirs:
-        p = os.path.join(d, "base-%s.json" % doc["mode"])
-        if os.path.exists(p):
-            b = json.load(open(p))
-            if b.get("config_sha1") == doc.get("config_sha1") and \
-               b.get("base_package") == doc.get("base_package"):
-                return p, b
-    # The base has no far mode: compare far against the base's near run.
+    """The base runs in near mode only (it has no forced-far knob): every
+    mode of the series is compared with base-near.json."""
     for d in dirs:
         p = os.path.join(d, "base-near.json")
         if os.path.exists(p):
             b = json.load(open(p))
-            if b.get("config_sha1") == doc.get("config_sha1") and \
-               b.get("base_package") == doc.get("base_package"):
+            if baseline_matches(b, doc.get("config_sha1"),
+                                doc.get("base_package")):
                 return p, b
     return None, None
 
@@ -331,7 +333,15 @@ def main():
     s.add_argument("--out-md", required=True)
     s.add_argument("--baseline", action="append", default=[])
     s.add_argument("json", nargs="+")
+    b = sub.add_parser("baseline-ok")
+    b.add_argument("file")
+    b.add_argument("--config-sha1", required=True)
+    b.add_argument("--base-version", required=True)
     a = ap.parse_args()
+    if a.cmd == "baseline-ok":
+        base = json.load(open(a.file))
+        return 0 if baseline_matches(base, a.config_sha1, "linux-source-6.1 "
+                                     + a.base_version) else 1
     if a.cmd == "parse":
         cmd_parse(a)
         return 0

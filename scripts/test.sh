@@ -18,14 +18,10 @@ rm -f "$RESULTS"/series-*.json "$RESULTS/checkpatch.json"
 bash "$TOP/scripts/checkpatch.sh"
 bash "$TOP/scripts/kernel.sh" series "${MODES:-auto}" "$STAGES"
 
-frag_sha=$(for f in ${CONFIGS:-base ftrace}; do cat "$TOP/configs/$f.config"; done | sha1sum | cut -c1-40)
-base_ver=$(cat "$BUILD/src/base.version")
 baseline_ok() { # file
-	[ -f "$1" ] && python3 - "$1" "$frag_sha" "linux-source-6.1 $base_ver" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-sys.exit(0 if d.get("config_sha1") == sys.argv[2] and d.get("base_package") == sys.argv[3] else 1)
-PY
+	[ -f "$1" ] && python3 "$TOP/scripts/results.py" baseline-ok "$1" \
+		--config-sha1 "$(shared_config_sha1)" \
+		--base-version "$(cat "$BUILD/src/base.version")"
 }
 if baseline_ok "$RESULTS/base-near.json"; then
 	log "test: baseline: build/results/base-near.json"
