@@ -15,7 +15,8 @@ parse reads the markers that guest/init prints ("@@FTARM begin/end STAGE",
                  ftrace and event self-tests (FTRACE_STARTUP_TEST);
   kunit          every KUnit case, parsed by the kernel's own
                  tools/testing/kunit/kunit.py;
-  guest          the exit status of each other guest stage (the demo);
+  guest          the exit status of each other guest stage (the demo),
+                 and in far mode whether the kernel took ftrace_tramp_far;
   kernel-log     one record: FAIL on any WARNING/BUG/Oops/panic line.
 summary prints one table per kernel and mode, every result that got worse
 against the baseline (build/results/base-MODE.json or a committed copy),
@@ -40,6 +41,8 @@ SKIPPED = {"UNRESOLVED", "UNTESTED", "UNSUPPORTED", "SKIP"}
 RANK = {"PASS": 3, "XFAIL": 3, "UNSUPPORTED": 2, "UNTESTED": 2, "SKIP": 2,
         "UNRESOLVED": 1, "FAIL": 0, "UNDEFINED": 0, "MISSING": -1}
 
+# What the series' kernel prints when booted with ftrace_tramp_far=1.
+FAR_ON = "ftrace: forcing far calls through the callsite veneers"
 ANSI = re.compile(r"\x1b\[[0-9;]*[mK]")
 KTIME = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 BAD_LOG = re.compile(r"(WARNING:|BUG:|Oops|Kernel panic|Unable to handle "
@@ -182,10 +185,21 @@ def cmd_parse(a):
             continue
         recs.append({"suite": "guest", "name": stage,
                      "result": "PASS" if rc.strip() == "0" else "FAIL"})
-    bad = [l for l in lines if BAD_LOG.search(l)]
-    recs.append({"suite": "kernel-log", "name": "no warnings, oopses or panics",
-                 "result": "FAIL" if bad else "PASS",
-                 **({"details": bad[:20]} if bad else {})})
+    if a.mode == "far":
+        # Far mode is only worth its run if the kernel took the knob.
+        recs.append({"suite": "guest", "name": "far calls forced",
+                     "result": "PASS" if any(FAR_ON in l for l in klog)
+                     else "FAIL"})
+    hits = [i for i, l in enumerate(lines) if BAD_LOG.search(l)]
+    rec = {"suite": "kernel-log", "name": "no warnings, oopses or panics",
+           "result": "FAIL" if hits else "PASS"}
+    if hits:
+        # Every matching line (the first 20), and the first report with
+        # what led to it: enough to tell a WARN's cause from the CI output.
+        rec["details"] = [lines[i] for i in hits[:20]]
+        first = hits[0]
+        rec["excerpt"] = lines[max(0, first - 4):first + 7]
+    recs.append(rec)
     kver = next((l.split(": ", 1)[1].split()[0] for l in lines
                  if l.startswith("@@FTARM guest up: ")), "unknown")
     doc = {
@@ -229,9 +243,30 @@ def load_baseline(doc, dirs):
     return None, None
 
 
+def print_failures(bad, excerpt, out_md):
+    """Failures grouped by kernel, suite and verdict, a few names each (a
+    crashed tracer can fail hundreds of tests at once; summary.md has them
+    all), then the first kernel-log report: the end of the output is what
+    a CI page shows."""
+    print("\nFailures (every one in %s):" % os.path.relpath(out_md))
+    groups = {}
+    for label, suite, verdict, name in bad:
+        groups.setdefault((label, suite, verdict), []).append(name)
+    for (label, suite, verdict), names in groups.items():
+        more = " and %d more" % (len(names) - 3) if len(names) > 3 else ""
+        print("  %s: %s %s (%d): %s%s" % (label, suite, verdict, len(names),
+                                         "; ".join(names[:3]), more))
+    if excerpt:
+        label, console, lines = excerpt
+        print("\nFirst kernel-log report of %s (console %s):" % (
+            label, os.path.relpath(console) if console else "?"))
+        for line in lines:
+            print("  | " + line[:160])
+
+
 def cmd_summary(a):
     md, total = [], {"passed": 0, "failed": 0, "skipped": 0}
-    bad = []
+    bad, excerpt = [], None
     docs = [json.load(open(p)) for p in a.json]
     # The base's own results are the reference, not the product: count them
     # only when they are all there is (make baseline).
@@ -273,10 +308,9 @@ def cmd_summary(a):
                 total["skipped"] += 1
             else:
                 total["failed"] += 1
-                bad.append("%s: %s %s: %s" % (label, r["suite"], r["name"],
-                                              r["result"]))
-                for d in r.get("details", []):
-                    bad.append("    " + d)
+                bad.append((label, r["suite"], r["result"], r["name"]))
+                if r.get("excerpt") and not excerpt:
+                    excerpt = (label, doc.get("console", ""), r["excerpt"])
         if doc["kernel"] == "base" or doc["mode"] not in ("near", "far"):
             continue
         bpath, base = load_baseline(doc, a.baseline)
@@ -291,15 +325,14 @@ def cmd_summary(a):
         for r in base["results"]:
             cur = now.get((r["suite"], r["name"]), "MISSING")
             if RANK.get(cur, 0) < RANK.get(r["result"], 0):
-                regs.append("%s %s: %s -> %s" % (r["suite"], r["name"],
-                                                 r["result"], cur))
+                regs.append((r["suite"], r["name"], r["result"], cur))
         md.append("Compared with `%s`: %d regression(s).\n" % (
             os.path.relpath(bpath), len(regs)))
-        md.extend("- REGRESSION " + x for x in regs)
+        md.extend("- REGRESSION %s %s: %s -> %s" % x for x in regs)
         if regs:
             md.append("")
-        for x in regs:
-            bad.append("%s: REGRESSION %s" % (label, x))
+        bad.extend((label, suite, "REGRESSION %s -> %s" % (was, cur), name)
+                   for suite, name, was, cur in regs)
         total["failed"] += len(regs)
     with open(a.out_md, "w") as f:
         f.write("# Test results\n\n" + "\n".join(md) + "\n")
@@ -308,9 +341,7 @@ def cmd_summary(a):
            line.startswith("Compared"):
             print(line)
     if bad:
-        print("\nFailures:")
-        for x in bad:
-            print("  " + x)
+        print_failures(bad, excerpt, a.out_md)
     print("%d passed, %d failed, %d skipped" % (
         total["passed"], total["failed"], total["skipped"]))
     return 1 if total["failed"] else 0
