@@ -8,7 +8,7 @@ S := scripts
 export HARNESS_T0 := $(shell date +%s)
 
 .PHONY: help deps base apply checkpatch build run test baseline tree export \
-	bisect-check readme \
+	bisect-check variants readme \
 	clean distclean
 
 help: ## list the targets
@@ -55,6 +55,9 @@ distclean: ## remove everything under build/
 
 bisect-check: base ## each patch builds alone; no new W=1/sparse warnings
 	@bash $(S)/bisect-check.sh
+
+variants: base ## the series without fgraph, without modules, with BTI (booted)
+	@bash $(S)/variants.sh
 
 readme: ## regenerate README.md's results and timing tables from build/results
 	@python3 $(S)/readme.py README.md build/results

@@ -16,19 +16,27 @@ export CCACHE_SLOPPINESS=time_macros,include_file_mtime,include_file_ctime
 export CCACHE_BASEDIR=$BUILD
 export KBUILD_BUILD_TIMESTAMP="2000-01-01"
 export KBUILD_BUILD_USER=ftrace-arm64 KBUILD_BUILD_HOST=harness
+# LLVM=1 in the environment (the BTI variant): clang and the LLVM tools,
+# with the same CROSS_COMPILE giving the target.
+cc="ccache ${CROSS}gcc"
+[ "${LLVM:-}" = 1 ] && cc="ccache clang"
 kmake() {
 	make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS \
-		CC="ccache ${CROSS}gcc" LOCALVERSION= -j"$JOBS" "$@"
+		CC="$cc" LOCALVERSION= -j"$JOBS" "$@"
 }
 
-log "build: $name: Image and modules (-j$JOBS, log $logf)"
+# A configuration without modules (a build-only variant) builds the Image.
+targets=(Image modules)
+grep -q '^CONFIG_MODULES=y' "$obj/.config" || targets=(Image)
+log "build: $name: ${targets[*]} (-j$JOBS, log $logf)"
 t0=$(date +%s)
-if ! kmake Image modules >"$logf" 2>&1; then
+if ! kmake "${targets[@]}" >"$logf" 2>&1; then
 	echo "---- first errors ----" >&2
 	grep -m 15 -E 'error:|Error [0-9]|undefined reference|\*\*\*' "$logf" >&2 || tail -n 20 "$logf" >&2
 	die "build of $name failed" "$logf" "make tree, fix the patch in build/linux, make export"
 fi
-log "build: $name: Image done in $(($(date +%s) - t0))s ($(grep -c ' CC ' "$logf" || true) files compiled)"
+log "build: $name: ${targets[*]} done in $(($(date +%s) - t0))s ($(grep -c ' CC ' "$logf" || true) files compiled)"
 rm -rf "$obj/modinstall"
+[ ${#targets[@]} = 1 ] && exit 0
 kmake INSTALL_MOD_PATH="$obj/modinstall" INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod \
 	modules_install >>"$logf" 2>&1 || die "modules_install of $name failed" "$logf"

@@ -29,8 +29,13 @@ log "config: merging $(printf '%s ' "${frags[@]##*/}")into $obj/.config"
 # merge_config.sh reports requested values that did not make it.
 # ALLOW_DROPPED=1 (bisect-check): an option that a later patch adds may
 # not exist yet.
-if [ "${ALLOW_DROPPED:-0}" != 1 ] && grep -q 'Value requested for' "$logf"; then
-	grep -A2 'Value requested for' "$logf" >&2
+# A request to leave an option unset is met when the option vanished with
+# what it depends on ("Actual value:" empty), so only set values count.
+dropped=$(awk '/^Value requested for/ { what = $0; next }
+	/^Requested value:/ { req = $0; next }
+	/^Actual value:/ { if (req !~ /: +# /) print what "\n  " req "\n  " $0 }' "$logf")
+if [ "${ALLOW_DROPPED:-0}" != 1 ] && [ -n "$dropped" ]; then
+	echo "$dropped" >&2
 	die "config: options of our fragments were dropped by Kconfig" "$logf" \
 		"fix the dependency in configs/ (see the lines above)"
 fi

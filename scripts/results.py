@@ -43,6 +43,7 @@ RANK = {"PASS": 3, "XFAIL": 3, "UNSUPPORTED": 2, "UNTESTED": 2, "SKIP": 2,
 
 # What the series' kernel prints when booted with ftrace_tramp_far=1.
 FAR_ON = "ftrace: forcing far calls through the callsite veneers"
+BTI_ON = "CPU features: detected: Branch Target Identification"
 ANSI = re.compile(r"\x1b\[[0-9;]*[mK]")
 KTIME = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 BAD_LOG = re.compile(r"(WARNING:|BUG:|Oops|Kernel panic|Unable to handle "
@@ -190,6 +191,11 @@ def cmd_parse(a):
         recs.append({"suite": "guest", "name": "far calls forced",
                      "result": "PASS" if any(FAR_ON in l for l in klog)
                      else "FAIL"})
+    if any(os.path.basename(c) == "bti.config" for c in a.config):
+        # The BTI variant only proves something if BTI is enforced.
+        recs.append({"suite": "guest", "name": "BTI enforced",
+                     "result": "PASS" if any(BTI_ON in l for l in klog)
+                     else "FAIL"})
     hits = [i for i, l in enumerate(lines) if BAD_LOG.search(l)]
     rec = {"suite": "kernel-log", "name": "no warnings, oopses or panics",
            "result": "FAIL" if hits else "PASS"}
@@ -209,7 +215,7 @@ def cmd_parse(a):
         "config": [os.path.basename(c) for c in a.config],
         "config_sha1": a.config_sha1,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "console": a.console, "results": recs,
+        "console": a.console, "subset": a.subset, "results": recs,
     }
     with open(a.out, "w") as f:
         json.dump(doc, f, indent=1)
@@ -313,6 +319,10 @@ def cmd_summary(a):
                     excerpt = (label, doc.get("console", ""), r["excerpt"])
         if doc["kernel"] == "base" or doc["mode"] not in ("near", "far"):
             continue
+        if doc.get("subset"):
+            md.append("A chosen subset of the tests: not compared with the "
+                      "baseline; every result above counts.\n")
+            continue
         bpath, base = load_baseline(doc, a.baseline)
         if not base:
             md.append("No baseline for this base version and config: "
@@ -360,6 +370,9 @@ def main():
     p.add_argument("--base-pin", default="unknown")
     p.add_argument("--config-sha1", default="")
     p.add_argument("--config", nargs="*", default=[])
+    p.add_argument("--subset", action="store_true",
+                   help="a chosen subset of ftracetest: not compared with "
+                   "the baseline")
     s = sub.add_parser("summary")
     s.add_argument("--out-md", required=True)
     s.add_argument("--baseline", action="append", default=[])

@@ -3,7 +3,9 @@
 # series applied and built, the guest booted in each mode the series
 # supports (near; far once the series has its forced-far knob), the boot
 # self-tests, KUnit and the full ftracetest; then the comparison with the
-# unpatched base.  Ends with "N passed, N failed, N skipped".
+# unpatched base; the series built in its other configurations, and the
+# BTI one booted (scripts/variants.sh).  Ends with "N passed, N failed,
+# N skipped".
 #
 # The baseline (the base's own results with the same config) is taken
 # from build/results/base-near.json, else from the committed
@@ -34,9 +36,17 @@ elif [ "${BASELINE:-auto}" = auto ]; then
 else
 	log "test: WARNING: no baseline for this base and config and BASELINE=${BASELINE}: regressions are NOT checked"
 fi
+# The configurations the series must also support (scripts/variants.sh);
+# VARIANTS=none skips them, VARIANTS="bti" runs one.
+rm -f "$RESULTS/variants.json" "$RESULTS/series-bti-far.json"
+if [ "${VARIANTS:-all}" != none ]; then
+	v=${VARIANTS:-all}
+	[ "$v" = all ] && v=
+	bash "$TOP/scripts/variants.sh" $v
+fi
 summ=("$RESULTS/checkpatch.json")
-for m in near far; do
-	[ -f "$RESULTS/series-$m.json" ] && summ+=("$RESULTS/series-$m.json")
+for f in series-near series-far variants series-bti-far; do
+	[ -f "$RESULTS/$f.json" ] && summ+=("$RESULTS/$f.json")
 done
 [ -f "$RESULTS/base-near.json" ] && summ+=("$RESULTS/base-near.json")
 rc=0
