@@ -33,6 +33,9 @@ kmake() { # SRC OBJ ARGS...
 warnings() {
 	local f=$1 s=$2 o=$3
 	[ -f "$s/$f" ] || return 0
+	# Compile it whatever its object's age: an up-to-date object prints
+	# nothing, which would make every warning of the other side look new.
+	rm -f "$o/${f%.c}.o"
 	# With O=, gcc and sparse name the file by its absolute path.
 	kmake "$s" "$o" W=1 C=2 "${f%.c}.o" 2>&1 | sed "s|^$s/||" |
 		grep -E "^${f}:[0-9]+:([0-9]+:)? (warning|error)" |
