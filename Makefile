@@ -8,7 +8,7 @@ S := scripts
 export HARNESS_T0 := $(shell date +%s)
 
 .PHONY: help deps base apply checkpatch build run test baseline tree export \
-	bisect-check variants readme \
+	bisect-check variants bench stress readme \
 	clean distclean
 
 help: ## list the targets
@@ -58,6 +58,12 @@ bisect-check: base ## each patch builds alone; no new W=1/sparse warnings
 
 variants: base ## the series without fgraph, without modules, with BTI (booted)
 	@bash $(S)/variants.sh
+
+bench: base ## base vs series, cost per traced call under QEMU -icount
+	@bash $(S)/bench.sh
+
+stress: base ## debug kernel, SMP churn of live patching, near and far (DURATION=s)
+	@bash $(S)/stress.sh
 
 readme: ## regenerate README.md's results and timing tables from build/results
 	@python3 $(S)/readme.py README.md build/results

@@ -21,6 +21,8 @@ append="console=ttyAMA0 panic=-1 ftarm.run=$run"
 [ -n "${FTRACETEST:-}" ] && append="$append ftarm.tests=$(echo $FTRACETEST | tr ' ' ':')"
 # The benchmark matrix for guest/bench.sh: R/I/S points, comma separated.
 [ -n "${BENCH:-}" ] && append="$append ftarm.bench=$BENCH"
+# Anything else for the kernel command line (make bench: nokaslr).
+[ -n "${BOOT_EXTRA:-}" ] && append="$append $BOOT_EXTRA"
 case $mode in
 near) ;;
 far) append="$append ${FAR_CMDLINE:-ftrace_tramp_far=1}" ;;

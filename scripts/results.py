@@ -15,6 +15,7 @@ parse reads the markers that guest/init prints ("@@FTARM begin/end STAGE",
                  ftrace and event self-tests (FTRACE_STARTUP_TEST);
   kunit          every KUnit case, parsed by the kernel's own
                  tools/testing/kunit/kunit.py;
+  stress         every "stress: PASS/FAIL: NAME" line of guest/stress.sh;
   guest          the exit status of each other guest stage (the demo),
                  and in far mode whether the kernel took ftrace_tramp_far;
   kernel-log     one record: FAIL on any WARNING/BUG/Oops/panic line.
@@ -48,7 +49,10 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[mK]")
 KTIME = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 BAD_LOG = re.compile(r"(WARNING:|BUG:|Oops|Kernel panic|Unable to handle "
                      r"kernel|Internal error:|rcu: INFO:|"
-                     r"soft lockup|hung_task|stack-protector)")
+                     r"soft lockup|hung_task|blocked for more than|"
+                     r"stack-protector)")
+# guest/stress.sh: one line a check.
+STRESS = re.compile(r"^stress: (PASS|FAIL): ([\w-]+)")
 
 
 def stages(lines):
@@ -181,6 +185,11 @@ def cmd_parse(a):
     recs += parse_ftracetest(st.get("ftracetest", []))
     recs += parse_selftests(klog)
     recs += parse_kunit(klog, a.src)
+    for l in st.get("stress", []):
+        m = STRESS.match(l)
+        if m:
+            recs.append({"suite": "stress", "name": m.group(2),
+                         "result": m.group(1), "details": [l]})
     for stage, rc in st.get("rc", {}).items():
         if stage in ("ftracetest", "dmesg"):
             continue

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ftarm_stress: functions for the stress test of ftrace live patching
+ * (guest/stress.sh), with exact call counts.
+ *
+ * Counted functions, ftarm_counted_0() .. ftarm_counted_3(), are called
+ * only on request: writing "K N" to /sys/kernel/debug/ftarm_stress/call
+ * calls ftarm_counted_K() N times in the writer's context.  Reading
+ * .../calls gives how many times each was called since load, so a checker
+ * knows exactly how many events an instance tracing one of them must show.
+ *
+ * Hot functions, ftarm_hot_0() .. ftarm_hot_3(), are called in a loop by
+ * one kernel thread per online CPU while .../workers holds 1, so that the
+ * callsites being patched by the churn are being executed on every CPU.
+ * The threads run at the lowest priority and yield often.
+ */
+#define pr_fmt(fmt) "ftarm_stress: " fmt
+
+#include <linux/atomic.h>
+#include <linux/cpu.h>
+#include <linux/debugfs.h>
+#include <linux/kernel.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#define NR_COUNTED	4
+#define NR_HOT		4
+#define MAX_CALLS	10000000UL
+
+static atomic_long_t counted_calls[NR_COUNTED];
+static atomic_long_t hot_calls;
+
+/* Each writes a counter of its own, so that no two bodies are the same. */
+#define FTARM_COUNTED(n)						\
+static noinline void ftarm_counted_##n(void)					\
+{									\
+	atomic_long_inc(&counted_calls[n]);				\
+}
+FTARM_COUNTED(0)
+FTARM_COUNTED(1)
+FTARM_COUNTED(2)
+FTARM_COUNTED(3)
+
+static unsigned long hot_local[NR_HOT];
+
+#define FTARM_HOT(n)							\
+static noinline void ftarm_hot_##n(void)					\
+{									\
+	WRITE_ONCE(hot_local[n], READ_ONCE(hot_local[n]) + 1);		\
+}
+FTARM_HOT(0)
+FTARM_HOT(1)
+FTARM_HOT(2)
+FTARM_HOT(3)
+
+static void (*const counted_funcs[NR_COUNTED])(void) = {
+	ftarm_counted_0, ftarm_counted_1, ftarm_counted_2, ftarm_counted_3,
+};
+
+static void (*const hot_funcs[NR_HOT])(void) = {
+	ftarm_hot_0, ftarm_hot_1, ftarm_hot_2, ftarm_hot_3,
+};
+
+static ssize_t call_write(struct file *file, const char __user *ubuf,
+			  size_t count, loff_t *ppos)
+{
+	unsigned long k, n, i;
+	char buf[48];
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%lu %lu", &k, &n) != 2 || k >= NR_COUNTED ||
+	    n > MAX_CALLS)
+		return -EINVAL;
+
+	for (i = 0; i < n; i++) {
+		counted_funcs[k]();
+		if ((i & 255) == 255)
+			cond_resched();
+	}
+	return count;
+}
+
+static const struct file_operations call_fops = {
+	.owner = THIS_MODULE,
+	.write = call_write,
+	.llseek = noop_llseek,
+};
+
+static int calls_show(struct seq_file *m, void *v)
+{
+	int k;
+
+	for (k = 0; k < NR_COUNTED; k++)
+		seq_printf(m, "%ld%c", atomic_long_read(&counted_calls[k]),
+			   k == NR_COUNTED - 1 ? '\n' : ' ');
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(calls);
+
+/* The worker threads, one a CPU, while "workers" holds 1. */
+static DEFINE_MUTEX(workers_lock);
+static struct task_struct **workers;
+
+static int worker_fn(void *arg)
+{
+	unsigned long n = 0;
+
+	while (!kthread_should_stop()) {
+		hot_funcs[n % NR_HOT]();
+		if ((++n & 1023) == 0) {
+			atomic_long_add(1024, &hot_calls);
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+static void workers_stop(void)
+{
+	int cpu;
+
+	if (!workers)
+		return;
+	for_each_possible_cpu(cpu)
+		if (workers[cpu])
+			kthread_stop(workers[cpu]);
+	kfree(workers);
+	workers = NULL;
+}
+
+static int workers_start(void)
+{
+	struct task_struct *t;
+	int cpu;
+
+	workers = kcalloc(nr_cpu_ids, sizeof(*workers), GFP_KERNEL);
+	if (!workers)
+		return -ENOMEM;
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		t = kthread_create_on_cpu(worker_fn, NULL, cpu, "ftarm_hot/%u");
+		if (IS_ERR(t)) {
+			cpus_read_unlock();
+			workers_stop();
+			return PTR_ERR(t);
+		}
+		set_user_nice(t, MAX_NICE);
+		workers[cpu] = t;
+		wake_up_process(t);
+	}
+	cpus_read_unlock();
+	return 0;
+}
+
+static int workers_get(void *data, u64 *val)
+{
+	*val = atomic_long_read(&hot_calls);
+	return 0;
+}
+
+static int workers_set(void *data, u64 val)
+{
+	int ret = 0;
+
+	if (val > 1)
+		return -EINVAL;
+	mutex_lock(&workers_lock);
+	if (val && !workers)
+		ret = workers_start();
+	else if (!val)
+		workers_stop();
+	mutex_unlock(&workers_lock);
+	return ret;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(workers_fops, workers_get, workers_set, "%llu\n");
+
+static struct dentry *dir;
+
+static int __init ftarm_stress_init(void)
+{
+	dir = debugfs_create_dir("ftarm_stress", NULL);
+	debugfs_create_file("call", 0200, dir, NULL, &call_fops);
+	debugfs_create_file("calls", 0444, dir, NULL, &calls_fops);
+	debugfs_create_file("workers", 0600, dir, NULL, &workers_fops);
+	return 0;
+}
+
+static void __exit ftarm_stress_exit(void)
+{
+	debugfs_remove_recursive(dir);
+	mutex_lock(&workers_lock);
+	workers_stop();
+	mutex_unlock(&workers_lock);
+}
+
+module_init(ftarm_stress_init);
+module_exit(ftarm_stress_exit);
+MODULE_DESCRIPTION("Counted and hot functions for the ftrace stress test");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,283 @@
+#!/bin/sh
+# Stress of ftrace live patching and trampoline freeing (make stress, and
+# the short round of make test), on the debug kernel (configs/stress).
+#
+# For ftarm.stress_secs seconds (default 60), while one kernel thread a CPU
+# calls the hot functions of ftarm_stress.ko and one shell a CPU makes
+# system calls:
+#   checkers  count, per instance, the events of a counted function against
+#             the calls made (the module counts them): any lost or stray
+#             event fails.  One checker has an instance of its own, one
+#             shares its function between two instances;
+#   churn     creates and removes instances with disjoint, overlapping and
+#             empty filters, changes the filter of a live instance, switches
+#             the top-level tracer between function, function_graph and
+#             nop, and loads and unloads ftarm_victim.ko while an instance
+#             traces it (its events counted exactly too).
+# Before that, a fault-injection pass makes the trampoline allocation fail
+# (fail_function on ftrace_tramp_alloc): the instance must work through
+# the shared trampoline with exact events, the log must say so, and no
+# trampoline may be left allocated.  After it, nothing may stay enabled
+# and the number of trampolines must be back where it started.
+#
+# Every check prints "stress: PASS: NAME ..." or "stress: FAIL: NAME ...",
+# which scripts/results.py records; the kernel log is checked on the host.
+. /guest/lib.sh
+T=/sys/kernel/tracing
+D=/sys/kernel/debug/ftarm_stress
+FI=/sys/kernel/debug/fail_function
+secs=$(cmdline_arg ftarm.stress_secs)
+[ -n "$secs" ] || secs=60
+ncpu=$(nproc)
+W=/tmp/stress
+rm -rf $W
+mkdir -p $W
+
+pass() { echo "stress: PASS: $*"; }
+fail() { echo "stress: FAIL: $*"; echo "$*" >>$W/failed; }
+
+# Trampolines currently allocated: /proc/vmallocinfo names the caller of
+# module_alloc(), which for a trampoline is ftrace_tramp_alloc().
+tramps() { grep -c 'ftrace_tramp_alloc' /proc/vmallocinfo; }
+
+# count_check NAME INST FUNC EXPECTED: the events in instance INST (a
+# directory) must be exactly EXPECTED calls of FUNC, and nothing else.
+count_check() {
+	name=$1 inst=$2 func=$3 expected=$4
+	seen=$(grep -c ": $func <-" "$inst/trace")
+	stray=$(grep -v '^#' "$inst/trace" | grep -vc ": $func <-")
+	lost=$(cat "$inst"/per_cpu/cpu*/stats | awk '/^overrun:/ { n += $2 } END { print n + 0 }')
+	if [ "$seen" = "$expected" ] && [ "$stray" = 0 ] && [ "$lost" = 0 ]; then
+		return 0
+	fi
+	fail "$name: expected $expected events of $func, seen $seen, stray $stray, overrun $lost"
+	grep -v '^#' "$inst/trace" | grep -v ": $func <-" | head -n 3
+	return 1
+}
+
+# calls K: how many times ftarm_counted_K() has been called.
+calls() { awk -v k="$1" '{ print $(k + 1) }' $D/calls; }
+
+# counted_round NAME K N CPU INST...: clear the instances, call
+# ftarm_counted_K() N times on CPU, check every instance saw exactly those.
+counted_round() {
+	name=$1 k=$2 n=$3 cpu=$4
+	shift 4
+	for i in "$@"; do
+		echo 0 >"$i/tracing_on"
+		: >"$i/trace"
+		echo 1 >"$i/tracing_on"
+	done
+	before=$(calls "$k")
+	taskset -c "$cpu" sh -c "echo '$k $n' >$D/call" || fail "$name: call failed"
+	after=$(calls "$k")
+	ok=0
+	for i in "$@"; do
+		echo 0 >"$i/tracing_on"
+		count_check "$name" "$i" "ftarm_counted_$k" $((after - before)) || ok=1
+	done
+	[ $((after - before)) = "$n" ] || { fail "$name: $((after - before)) calls, not $n"; ok=1; }
+	return $ok
+}
+
+mkinst() { # NAME FILTER...: an instance tracing FILTER, tracing off
+	i=$T/instances/$1
+	shift
+	mkdir "$i" || return 1
+	echo 0 >"$i/tracing_on"
+	echo 2048 >"$i/buffer_size_kb"
+	echo "$*" >"$i/set_ftrace_filter" || return 1
+	echo function >"$i/current_tracer"
+}
+
+if ! modprobe ftarm_stress; then
+	fail "setup: cannot load ftarm_stress"
+	exit 1
+fi
+
+# ---- warm-up: the static ops keep their trampoline once they have one ----
+echo 'ftarm_hot_2 ftarm_counted_1' >$T/set_ftrace_filter
+for t in function function_graph nop; do echo $t >$T/current_tracer; done
+echo 0 >$T/tracing_on
+tramps0=$(tramps)
+echo "stress: $ncpu cpus, $secs s, $tramps0 trampolines after warm-up"
+
+# ---- fault injection: no trampoline, the shared path works -------------
+if [ -d $FI ]; then
+	echo ftrace_tramp_alloc >$FI/inject
+	echo 100 >$FI/probability
+	echo -1 >$FI/times
+	echo 0 >$FI/verbose
+	before=$(dmesg | grep -c 'ftrace: no trampoline for')
+	mkinst fi ftarm_counted_3 || fail "faultinject: cannot set up the instance"
+	after=$(dmesg | grep -c 'ftrace: no trampoline for')
+	if [ "$after" -gt "$before" ]; then
+		pass "faultinject-message: the log says: $(dmesg | grep 'ftrace: no trampoline for' | tail -n 1)"
+	else
+		fail "faultinject-message: no 'ftrace: no trampoline for' in the kernel log"
+	fi
+	line=$(grep '^ftarm_counted_3 ' $T/enabled_functions)
+	case $line in
+	*tramp:*) fail "faultinject-fallback: a trampoline despite the failure: $line" ;;
+	'') fail "faultinject-fallback: ftarm_counted_3 is not enabled" ;;
+	*) counted_round faultinject-fallback 3 500 0 $T/instances/fi &&
+		pass "faultinject-fallback: 500 events exact through ftrace_caller: $line" ;;
+	esac
+	[ "$(tramps)" = "$tramps0" ] && pass "faultinject-noleak: $(tramps) trampolines" ||
+		fail "faultinject-noleak: $(tramps) trampolines, $tramps0 before"
+	echo >$FI/inject
+	# The next registration gets its trampoline.
+	echo nop >$T/instances/fi/current_tracer
+	echo function >$T/instances/fi/current_tracer
+	line=$(grep '^ftarm_counted_3 ' $T/enabled_functions)
+	case $line in
+	*tramp:*) counted_round faultinject-recovery 3 500 $((ncpu - 1)) $T/instances/fi &&
+		pass "faultinject-recovery: 500 events exact through the trampoline: $line" ;;
+	*) fail "faultinject-recovery: no trampoline once allocation works: $line" ;;
+	esac
+	rmdir $T/instances/fi || fail "faultinject: cannot remove the instance"
+	[ "$(tramps)" = "$tramps0" ] && pass "faultinject-freed: $(tramps) trampolines" ||
+		fail "faultinject-freed: $(tramps) trampolines, $tramps0 before"
+else
+	fail "faultinject: no $FI (CONFIG_FAIL_FUNCTION)"
+fi
+
+# ---- load -----------------------------------------------------------------
+echo 1 >$D/workers || fail "setup: cannot start the worker threads"
+cpu=0
+while [ $cpu -lt "$ncpu" ]; do
+	taskset -c $cpu sh -c "while [ ! -f $W/stop ]; do cat /proc/self/stat /proc/loadavg >/dev/null; done" &
+	cpu=$((cpu + 1))
+done
+
+# ---- checkers ---------------------------------------------------------------
+# checker NAME K N INST...: counted rounds on every CPU in turn until stop.
+checker() {
+	name=$1 k=$2 n=$3
+	shift 3
+	it=0 bad=0
+	while [ ! -f $W/stop ]; do
+		counted_round "$name" "$k" "$n" $((it % ncpu)) "$@" || bad=$((bad + 1))
+		it=$((it + 1))
+	done
+	echo "$name $it $bad $((it * n * $#))" >"$W/checker-$name"
+}
+mkinst chk0 ftarm_counted_0 || fail "setup: instance chk0"
+mkinst chkA ftarm_counted_1 || fail "setup: instance chkA"
+mkinst chkB 'ftarm_counted_1 ftarm_hot_3' || fail "setup: instance chkB"
+checker counted-own 0 200 $T/instances/chk0 &
+checker counted-shared 1 200 $T/instances/chkA $T/instances/chkB &
+
+# ---- churn ------------------------------------------------------------------
+n_inst=0 n_filter=0 n_tracer=0 n_module=0 n_victim_events=0 bad_victim=0
+filters="ftarm_hot_1|ftarm_hot_*:ftarm_counted_0:ftarm_counted_1|"
+mkinst churnf ftarm_hot_1 || fail "setup: instance churnf"
+echo 1 >$T/instances/churnf/tracing_on
+victim=/sys/module/ftarm_victim/parameters/call
+end=$(($(date +%s) + secs))
+it=0
+while [ "$(date +%s)" -lt $end ]; do
+	it=$((it + 1))
+	# An instance comes and goes; every fourth with an empty filter (all
+	# functions), removed with its tracer still on every other time.
+	case $((it % 4)) in
+	0) f= ;;
+	1) f=ftarm_hot_0 ;;
+	2) f='ftarm_hot_* ftarm_counted_*' ;;
+	3) f='ftarm_counted_0 ftarm_counted_2' ;;
+	esac
+	if mkinst c$it "$f"; then
+		echo 1 >$T/instances/c$it/tracing_on
+		[ $((it % 2)) = 0 ] && echo nop >$T/instances/c$it/current_tracer
+		rmdir $T/instances/c$it || fail "churn: cannot remove instance c$it"
+		n_inst=$((n_inst + 1))
+	else
+		fail "churn: cannot create instance c$it with filter '$f'"
+	fi
+	# The live instance's filter: disjoint, overlapping, empty.
+	f=$(echo "$filters" | cut -d'|' -f$((it % 3 + 1)) | tr ':' ' ')
+	if echo "$f" >$T/instances/churnf/set_ftrace_filter; then
+		n_filter=$((n_filter + 1))
+	else
+		fail "churn: cannot set the filter of churnf to '$f'"
+	fi
+	# The top-level tracer.
+	case $((it % 3)) in
+	0) t=function ;;
+	1) t=function_graph ;;
+	2) t=nop ;;
+	esac
+	echo 1 >$T/tracing_on
+	if echo $t >$T/current_tracer; then
+		n_tracer=$((n_tracer + 1))
+	else
+		fail "churn: cannot switch the top-level tracer to $t"
+	fi
+	# A module comes and goes while an instance traces it.
+	if [ $((it % 2)) = 1 ]; then
+		vi=$T/instances/victim
+		[ -d $vi ] || { mkdir $vi && echo 2048 >$vi/buffer_size_kb; }
+		echo nop >$vi/current_tracer
+		if modprobe ftarm_victim; then
+			echo ftarm_victim_fn >$vi/set_ftrace_filter
+			echo function >$vi/current_tracer
+			: >$vi/trace
+			before=$(cat $victim)
+			echo 300 >$victim
+			after=$(cat $victim)
+			echo 0 >$vi/tracing_on
+			count_check victim-module $vi ftarm_victim_fn $((after - before)) &&
+				[ $((after - before)) = 300 ] || bad_victim=$((bad_victim + 1))
+			n_victim_events=$((n_victim_events + after - before))
+			echo 1 >$vi/tracing_on
+			modprobe -r ftarm_victim || fail "churn: cannot unload ftarm_victim"
+			if grep -q ftarm_victim $T/enabled_functions; then
+				fail "churn: ftarm_victim still in enabled_functions after unload"
+			fi
+			n_module=$((n_module + 1))
+		else
+			fail "churn: cannot load ftarm_victim"
+		fi
+	fi
+done
+touch $W/stop
+echo nop >$T/current_tracer
+echo >$T/set_ftrace_filter
+echo 0 >$D/workers
+wait
+
+echo "stress: churn: $it iterations: instances $n_inst, filter changes $n_filter, tracer switches $n_tracer, module load/unload $n_module"
+if [ "$n_module" -gt 0 ] && [ $bad_victim = 0 ]; then
+	pass "victim-module: $n_module loads, $n_victim_events events exact"
+else
+	fail "victim-module: $n_module loads, $bad_victim with wrong events"
+fi
+[ $n_inst -gt 0 ] && [ $n_filter -gt 0 ] && [ $n_tracer -gt 0 ] &&
+	pass "churn: $it iterations" || fail "churn: did not run"
+for c in counted-own counted-shared; do
+	if [ ! -f $W/checker-$c ]; then
+		fail "$c: the checker did not finish"
+		continue
+	fi
+	read -r name rounds bad events <$W/checker-$c
+	if [ "$rounds" -gt 0 ] && [ "$bad" = 0 ]; then
+		pass "$c: $rounds rounds, $events events exact"
+	else
+		fail "$c: $rounds rounds, $bad with lost or stray events"
+	fi
+done
+
+# ---- nothing left behind ----------------------------------------------------
+for i in $T/instances/*; do
+	[ -d "$i" ] && rmdir "$i"
+done
+modprobe -r ftarm_stress || fail "cleanup: cannot unload ftarm_stress"
+left=$(grep -c . $T/enabled_functions)
+[ "$left" = 0 ] && pass "clean: no callsite left enabled" ||
+	{ fail "clean: $left callsites still enabled"; head -n 5 $T/enabled_functions; }
+[ "$(tramps)" = "$tramps0" ] && pass "noleak: $(tramps) trampolines, as after warm-up" ||
+	fail "noleak: $(tramps) trampolines, $tramps0 after warm-up"
+hot=$(cat /proc/loadavg)
+echo "stress: load average at the end: $hot"
+[ -f $W/failed ] && exit 1
+exit 0

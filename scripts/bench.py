@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""bench: turn the consoles of make bench's guests into bench.json,
+bench.md and bench.png.
+
+usage: bench.py --results DIR --cross PREFIX --matrix R/I/S,...
+                KERNEL:MODE=CONSOLE:VMLINUX ...
+
+Every figure comes from a console: the ftrace-ops-bench lines of the bench
+stage, the kernel log's timestamps (QEMU -icount shift=0,sleep=off: one
+nanosecond a guest instruction, plus the idle time the clock skips) and
+`size` of each vmlinux.  A point of the matrix missing from a console, a
+failed point, a missing mark or a stage that did not end with rc=0 is an
+error: nothing is filled in.
+
+The targets of the benchmark issue are evaluated and shown (met or
+missed), never asserted: make bench fails only on missing data.
+"""
+import argparse
+import json
+import re
+import statistics
+import subprocess
+import sys
+
+POINT_RE = re.compile(
+    r'ftrace-ops-bench: relevant=(\d+) irrelevant=(\d+) save_regs=(\d+) '
+    r'calls=(\d+) .*per_call_ns_1dp=(\d+\.\d) .*untraced_per_call_ns_1dp=(\d+\.\d)')
+MARK_RE = re.compile(r'^\[\s*(\d+\.\d+)\] ftarm-bench: mark (\w+)-(start|end) (\d+)')
+INIT_RE = re.compile(r'^\[\s*(\d+\.\d+)\] Run /init as init process')
+FUNCS_RE = re.compile(r'^bench: functions (\d+)')
+
+
+class BenchError(Exception):
+    pass
+
+
+def stage(lines, name):
+    """The lines between @@FTARM begin NAME and its end, and the rc."""
+    out, inside = [], False
+    for ln in lines:
+        if ln.startswith('@@FTARM begin ' + name):
+            inside = True
+            continue
+        if inside and ln.startswith('@@FTARM end ' + name):
+            m = re.search(r'rc=(\d+)', ln)
+            return out, int(m.group(1)) if m else None
+        if inside:
+            out.append(ln)
+    return out, None
+
+
+def text_size(cross, vmlinux):
+    """Berkeley `size` text (code and read-only data) and .text alone."""
+    berk = subprocess.run([cross + 'size', vmlinux], check=True,
+                          capture_output=True, text=True).stdout.split('\n')[1]
+    sysv = subprocess.run([cross + 'size', '-A', vmlinux], check=True,
+                          capture_output=True, text=True).stdout
+    dot_text = next(int(ln.split()[1]) for ln in sysv.splitlines()
+                    if ln.startswith('.text '))
+    return int(berk.split()[0]), dot_text
+
+
+def parse(console, matrix):
+    with open(console, errors='replace') as f:
+        lines = [ln.rstrip('\r\n') for ln in f]
+    bench, rc = stage(lines, 'bench')
+    dmesg, _ = stage(lines, 'dmesg')
+    if rc is None:
+        raise BenchError(f'{console}: the bench stage did not end')
+    if rc != 0:
+        bad = [ln for ln in bench if ln.startswith('bench:') and 'failed' in ln
+               or 'only' in ln or 'error' in ln]
+        raise BenchError(f'{console}: the bench stage failed (rc={rc}): '
+                         + '; '.join(bad[:5]))
+    points = {}
+    for ln in bench:
+        m = POINT_RE.search(ln)
+        if m:
+            r, i, s, calls = (int(x) for x in m.groups()[:4])
+            points[(r, i, s)] = {
+                'relevant': r, 'irrelevant': i, 'save_regs': s, 'calls': calls,
+                'per_call': float(m.group(5)), 'untraced': float(m.group(6))}
+    missing = [p for p in matrix if p not in points]
+    if missing:
+        raise BenchError(f'{console}: no result for the points '
+                         + ', '.join('/'.join(map(str, p)) for p in missing))
+    funcs = next((int(m.group(1)) for m in map(FUNCS_RE.match, bench) if m), None)
+    init = next((float(m.group(1)) for m in map(INIT_RE.match, dmesg) if m), None)
+    if init is None:
+        raise BenchError(f'{console}: no "Run /init" line in the kernel log')
+    marks = {}
+    for ln in dmesg:
+        m = MARK_RE.match(ln)
+        if m:
+            marks[(m.group(2), m.group(3), int(m.group(4)))] = float(m.group(1))
+    times = {'enable': [], 'disable': []}
+    for what in times:
+        n = 1
+        while (what, 'start', n) in marks:
+            if (what, 'end', n) not in marks:
+                raise BenchError(f'{console}: no {what}-end mark {n}')
+            times[what].append(round(
+                (marks[(what, 'end', n)] - marks[(what, 'start', n)]) * 1e3, 3))
+            n += 1
+        if not times[what]:
+            raise BenchError(f'{console}: no {what} marks in the kernel log')
+    return {
+        'points': [points[p] for p in matrix],
+        'functions': funcs,
+        'boot_to_init_ms': round(init * 1e3, 3),
+        'enable_ms': times['enable'], 'disable_ms': times['disable'],
+    }
+
+
+def targets(k):
+    """The issue's targets, from the figures: (what, value, verdict)."""
+    def pc(kern, r, i, s):
+        return next(p['per_call'] for p in k[kern]['points']
+                    if (p['relevant'], p['irrelevant'], p['save_regs']) == (r, i, s))
+    out = []
+    b10, s10 = pc('base:near', 1, 0, 0), pc('series:near', 1, 0, 0)
+    out.append(('series 1+0 / base 1+0 <= 0.35x', f'{s10 / b10:.2f}x',
+                s10 / b10 <= 0.35))
+    s1100 = pc('series:near', 1, 100, 0)
+    out.append(('series 1+100 within 5% of series 1+0',
+                f'{(s1100 / s10 - 1) * 100:+.1f}%', abs(s1100 / s10 - 1) <= 0.05))
+    worse = []
+    for p in k['series:near']['points']:
+        if p['relevant'] >= 2:
+            key = (p['relevant'], p['irrelevant'], p['save_regs'])
+            if p['per_call'] > pc('base:near', *key):
+                worse.append('%d/%d/%d' % key)
+    out.append(('2+ relevant ops: series not worse than base',
+                'worse at ' + ', '.join(worse) if worse else 'never worse',
+                not worse))
+    diffs = [pf['per_call'] - pn['per_call'] for pn, pf in
+             zip(k['series:near']['points'], k['series:far']['points'])
+             if pn['relevant'] >= 1]
+    out.append(('forced far within 5 instructions of near (traced points)',
+                f'max +{max(diffs):.1f}, mean +{statistics.mean(diffs):.1f}',
+                max(diffs) <= 5))
+    tb, ts = k['base:near']['text'], k['series:near']['text']
+    out.append(('text growth <= the RFC 5,3 layout (+3.17%)',
+                f'{(ts / tb - 1) * 100:+.2f}%', ts / tb - 1 <= 0.0317))
+    return out
+
+
+def write_md(path, k, matrix, tg):
+    cols = [('base:near', 'base'), ('series:near', 'series'),
+            ('series:far', 'series, far')]
+    w = ['# Benchmark: instructions per traced call', '',
+         'QEMU `-icount shift=0,sleep=off` (one guest nanosecond per '
+         'instruction), 1 vCPU, no KASLR; base and series built with the same '
+         'config (configs/base, ftrace, bench). R = ops whose filter is the '
+         'called function, I = ops filtering on another function, regs = '
+         'FTRACE_OPS_FL_SAVE_REGS. Each figure is the mean over '
+         f'{k["base:near"]["points"][0]["calls"]} calls, in instructions.', '']
+    for s in (0, 1):
+        w.append(f'### {"with" if s else "without"} SAVE_REGS')
+        w.append('')
+        w.append('| R | I | ' + ' | '.join(c for _, c in cols)
+                 + ' | series / base |')
+        w.append('|--:|--:|' + '--:|' * (len(cols) + 1))
+        for i, p in enumerate(k['base:near']['points']):
+            if p['save_regs'] != s:
+                continue
+            v = [k[c]['points'][i]['per_call'] for c, _ in cols]
+            w.append(f'| {p["relevant"]} | {p["irrelevant"]} | '
+                     + ' | '.join(f'{x:,.1f}' for x in v)
+                     + f' | {v[1] / v[0]:.2f}x |')
+        w.append('')
+    u = [k[c]['points'][0]['untraced'] for c, _ in cols]
+    w.append('An untraced (notrace) call of the same function: '
+             + ', '.join(f'{n} {x:.1f}' for (_, n), x in zip(cols, u)) + '.')
+    w.append('')
+    w.append('### Kernel')
+    w.append('')
+    w.append('| | ' + ' | '.join(c for _, c in cols) + ' |')
+    w.append('|---|' + '--:|' * len(cols))
+    rows = [
+        ('vmlinux text (`size`)', lambda d: f'{d["text"]:,}'),
+        ('vmlinux .text', lambda d: f'{d["dot_text"]:,}'),
+        ('boot to init (guest ms)', lambda d: f'{d["boot_to_init_ms"]:,.1f}'),
+        ('enable function tracer, all functions (guest ms, median)',
+         lambda d: f'{statistics.median(d["enable_ms"]):,.1f}'),
+        ('disable it (guest ms, median)',
+         lambda d: f'{statistics.median(d["disable_ms"]):,.1f}'),
+        ('functions traced', lambda d: f'{d["functions"]:,}'),
+    ]
+    for name, f in rows:
+        w.append(f'| {name} | ' + ' | '.join(f(k[c]) for c, _ in cols) + ' |')
+    w.append('')
+    tb, ts = k['base:near']['text'], k['series:near']['text']
+    w.append(f'Text growth: {ts - tb:+,} bytes ({(ts / tb - 1) * 100:+.2f}%). '
+             'Guest milliseconds are instructions (millions) plus the idle '
+             'time the clock skips.')
+    w.append('')
+    w.append('### Targets (shown, not asserted)')
+    w.append('')
+    w.append('| target | measured | |')
+    w.append('|---|---|---|')
+    for what, val, ok in tg:
+        w.append(f'| {what} | {val} | {"met" if ok else "MISSED"} |')
+    w.append('')
+    with open(path, 'w') as f:
+        f.write('\n'.join(w))
+
+
+def plot(path, k, results):
+    """Cost per call against irrelevant ops, without SAVE_REGS."""
+    dat = f'{results}/bench-plot.dat'
+    # (kernel, relevant ops, title, style): the series' 2-relevant line
+    # lies on the base's (both take the list function), so it is dashed
+    # over a wider one.
+    series = [('base:near', 1, 'base, 1 relevant', 'lw 2 pt 7 lc rgb "#7b2cbf"'),
+              ('base:near', 2, 'base, 2 relevant',
+               'lw 5 pt 5 ps 1.6 lc rgb "#2a9d8f"'),
+              ('series:near', 2, 'series, 2 relevant (list function, as base)',
+               'lw 2 dt 2 pt 7 ps 0.8 lc rgb "#e76f51"'),
+              ('series:near', 1, 'series, 1 relevant',
+               'lw 2 pt 7 lc rgb "#1d4ed8"'),
+              ('series:far', 1, 'series forced far, 1 relevant',
+               'lw 2 pt 9 lc rgb "#f4a261"')]
+    blocks = []
+    for kern, r, title, style in series:
+        pts = sorted((p['irrelevant'], p['per_call']) for p in k[kern]['points']
+                     if p['relevant'] == r and p['save_regs'] == 0)
+        if pts:
+            blocks.append((title, style, pts))
+    with open(dat, 'w') as f:
+        for title, _, pts in blocks:
+            f.write(f'# {title}\n')
+            for x, y in pts:
+                f.write(f'{x} {y}\n')
+            f.write('\n\n')
+    xs = sorted({x for _, _, pts in blocks for x, _ in pts})
+    pos = {x: n for n, x in enumerate(xs)}
+    plots = ', '.join(
+        f'"{dat}" index {n} using (pos($1)):2 with linespoints {st} '
+        f'title "{t}"' for n, (t, st, _) in enumerate(blocks))
+    cases = ' : '.join(f'($1=={x}) ? {n}' for x, n in pos.items()) + ' : -1'
+    script = f'''
+set terminal pngcairo noenhanced size 900,560 font ",11"
+set output "{path}"
+set title "arm64 ftrace, Linux 6.1: cost of a traced call, no SAVE_REGS (QEMU -icount)"
+set xlabel "ops registered on other functions (irrelevant)"
+set ylabel "instructions per call (log scale)"
+set logscale y
+set grid ytics mytics
+set key top left
+pos(x) = {cases}
+set xtics ({", ".join(f'"{x}" {n}' for x, n in pos.items())})
+set xrange [-0.3:{len(xs) - 0.7}]
+plot {plots}
+'''
+    subprocess.run(['gnuplot'], input=script, text=True, check=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--results', required=True)
+    ap.add_argument('--cross', required=True)
+    ap.add_argument('--matrix', required=True)
+    ap.add_argument('runs', nargs='+', help='KERNEL:MODE=CONSOLE:VMLINUX')
+    a = ap.parse_args()
+    matrix = [tuple(int(x) for x in p.split('/')) for p in a.matrix.split(',')]
+    k = {}
+    try:
+        for run in a.runs:
+            name, files = run.split('=', 1)
+            console, vmlinux = files.rsplit(':', 1)
+            k[name] = parse(console, matrix)
+            k[name]['text'], k[name]['dot_text'] = text_size(a.cross, vmlinux)
+    except BenchError as e:
+        print(f'bench: {e}', file=sys.stderr)
+        return 1
+    tg = targets(k) if (1, 0, 0) in matrix and (1, 100, 0) in matrix else []
+    with open(f'{a.results}/bench.json', 'w') as f:
+        json.dump({'icount': 'shift=0,sleep=off', 'vcpus': 1,
+                   'matrix': a.matrix, 'kernels': k,
+                   'targets': [{'target': t, 'measured': v, 'met': ok}
+                               for t, v, ok in tg]}, f, indent=1)
+    write_md(f'{a.results}/bench.md', k, matrix, tg)
+    plot(f'{a.results}/bench.png', k, a.results)
+    with open(f'{a.results}/bench.md') as f:
+        print(f.read())
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# bench: make bench.  Builds the unpatched base and the series with the
+# same configuration (configs/base, ftrace and bench), builds the series'
+# ftrace-ops-bench sample out of tree against each, boots base, series and
+# the series in forced-far mode under QEMU -icount shift=0,sleep=off (the
+# guest clock counts executed instructions: deterministic, independent of
+# the host and of its load, so the three guests run side by side), runs
+# the matrix of guest/bench.sh in each, and writes build/results/bench.json,
+# bench.md and bench.png (scripts/bench.py).
+#
+#   BENCH_MATRIX  R/I/S points (relevant ops, irrelevant ops, save_regs),
+#                 comma separated; default every point of
+#                 R in 0 1 2 10, I in 0 1 10 100, S in 0 1.
+#   BENCH_CALLS   timed calls a point (the module's nr_calls), default 100000
+#   BENCH_REPS    times the function tracer is enabled on all functions
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+if [ -z "${BENCH_MATRIX:-}" ]; then
+	pts=()
+	for r in 0 1 2 10; do
+		for i in 0 1 10 100; do
+			for s in 0 1; do pts+=("$r/$i/$s"); done
+		done
+	done
+	BENCH_MATRIX=$(IFS=,; echo "${pts[*]}")
+fi
+command -v gnuplot >/dev/null || die "gnuplot is missing" "" "make deps"
+
+bash "$TOP/scripts/apply.sh"
+bench_src=$BUILD/src/series/samples/ftrace/ftrace-ops-bench.c
+[ -f "$bench_src" ] || die "the series has no $bench_src" "" \
+	"patches/ must carry the ftrace-ops-bench sample"
+frags=("$TOP/configs/base.config" "$TOP/configs/ftrace.config" "$TOP/configs/bench.config")
+
+for k in base series; do
+	src=$BUILD/src/$k obj=$BUILD/obj/bench-$k
+	bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}"
+	bash "$TOP/scripts/build.sh" "$src" "$obj"
+	# The same source, built the same way for both kernels (the base has
+	# no Kconfig symbol for it).
+	mod=$obj/ops-bench logf=$LOGS/build-bench-$k-module.log
+	mkdir -p "$mod"
+	cmp -s "$bench_src" "$mod/ftrace-ops-bench.c" || cp "$bench_src" "$mod/"
+	echo 'obj-m := ftrace-ops-bench.o' >"$mod/Kbuild"
+	log "bench: ftrace-ops-bench.ko for $k (log $logf)"
+	mk() { make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS LOCALVERSION= \
+		M="$mod" "$@"; }
+	{ mk modules && mk INSTALL_MOD_PATH="$obj/modinstall" INSTALL_MOD_STRIP=1 \
+		DEPMOD=/sbin/depmod modules_install; } >"$logf" 2>&1 ||
+		die "the benchmark module does not build against $k" "$logf"
+	bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
+done
+
+# Both kernels boot without KASLR so that every run places the kernel and
+# the module the same way; far mode is forced by the series' knob.
+export QEMU_ICOUNT=shift=0,sleep=off GUEST_CPUS=1 BENCH=$BENCH_MATRIX
+export BOOT_EXTRA="nokaslr ftarm.bench_reps=${BENCH_REPS:-3}"
+[ -n "${BENCH_CALLS:-}" ] && BOOT_EXTRA="$BOOT_EXTRA ftarm.bench_calls=$BENCH_CALLS"
+npts=$(($(tr -cd , <<<"$BENCH_MATRIX" | wc -c) + 1))
+log "bench: $npts points: booting base, series and series (far) side by side"
+pids=()
+for km in base:near series:near series:far; do
+	bash "$TOP/scripts/boot.sh" "bench-${km%:*}" "${km#*:}" bench "${BENCH_TIMEOUT:-5400}" &
+	pids+=($!)
+done
+fail=0
+for p in "${pids[@]}"; do wait "$p" || fail=1; done
+[ $fail = 0 ] || die "a benchmark guest did not finish (see above)"
+
+python3 "$TOP/scripts/bench.py" --results "$RESULTS" --cross "$CROSS" \
+	--matrix "$BENCH_MATRIX" \
+	base:near="$LOGS/console-bench-base-near-bench.log":"$BUILD/obj/bench-base/vmlinux" \
+	series:near="$LOGS/console-bench-series-near-bench.log":"$BUILD/obj/bench-series/vmlinux" \
+	series:far="$LOGS/console-bench-series-far-bench.log":"$BUILD/obj/bench-series/vmlinux" ||
+	die "the benchmark results are incomplete (see above)"
+log "bench: done: build/results/bench.md, bench.json, bench.png"

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# stress: make stress, and the short round of make test.  Builds the
+# series with the debug configuration (configs/stress.config: lockdep,
+# KASAN, DEBUG_LIST, DEBUG_ATOMIC_SLEEP, the hang detectors, fail_function)
+# and the test modules of guest/modules against it, boots it with
+# GUEST_CPUS (default 4) vCPUs in near and forced-far mode side by side,
+# and runs guest/stress.sh for DURATION seconds in each.  Results go to
+# build/results/stress-MODE.json: each check of the guest, the boot
+# self-tests, KUnit and the kernel log (any warning, KASAN report, lockdep
+# splat, RCU stall or hang fails).
+#   DURATION  seconds of churn a guest (default 300)
+#   MODES     "near far" (default), or one of them
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+secs=${DURATION:-300}
+modes=${MODES:-near far}
+case $secs in ''|*[!0-9]*) die "DURATION must be a number of seconds, not '$secs'" ;; esac
+
+rm -f "$RESULTS"/stress-*.json
+bash "$TOP/scripts/apply.sh"
+src=$BUILD/src/series obj=$BUILD/obj/stress
+frags=()
+for f in ${CONFIGS:-base ftrace} series stress; do frags+=("$TOP/configs/$f.config"); done
+bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}"
+bash "$TOP/scripts/build.sh" "$src" "$obj"
+
+# The test modules, built out of tree in a copy (Kbuild writes next to the
+# sources) and installed with the kernel's modules.
+mod=$obj/ftarm-modules logf=$LOGS/build-stress-modules.log
+mkdir -p "$mod"
+for f in "$TOP"/guest/modules/*; do
+	cmp -s "$f" "$mod/${f##*/}" || cp "$f" "$mod/"
+done
+log "stress: building guest/modules (log $logf)"
+mk() { make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS LOCALVERSION= \
+	CC="ccache ${CROSS}gcc" M="$mod" "$@"; }
+{ mk W=1 modules && mk INSTALL_MOD_PATH="$obj/modinstall" INSTALL_MOD_STRIP=1 \
+	DEPMOD=/sbin/depmod modules_install; } >"$logf" 2>&1 || {
+	grep -m 10 -E 'error:|warning:' "$logf" >&2 || tail -n 20 "$logf" >&2
+	die "the stress test modules do not build" "$logf" "fix guest/modules/"
+}
+grep -q 'warning:' "$logf" && {
+	grep -m 10 'warning:' "$logf" >&2
+	die "the stress test modules build with warnings" "$logf" "fix guest/modules/"
+}
+bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
+
+# Boot, self-tests (a KASAN and lockdep kernel under TCG is slow) and the
+# checks after the churn: allow well beyond the churn itself.
+timeout=$((secs + ${STRESS_SLACK:-1500}))
+export GUEST_CPUS=${GUEST_CPUS:-4} BOOT_EXTRA="ftarm.stress_secs=$secs"
+log "stress: $secs s of churn in each of: $modes ($GUEST_CPUS vCPUs)"
+pids=()
+for m in $modes; do
+	bash "$TOP/scripts/boot.sh" stress "$m" stress "$timeout" &
+	pids+=($!)
+done
+fail=0
+for p in "${pids[@]}"; do wait "$p" || fail=1; done
+for m in $modes; do
+	console=$LOGS/console-stress-$m-stress.log
+	[ -f "$console" ] || continue
+	grep -a -E '^stress: (churn|FAIL|PASS)' "$console" | tr -d '\r' | sed "s/^/  $m: /"
+	python3 "$TOP/scripts/results.py" parse --kernel stress --mode "$m" \
+		--console "$console" --src "$src" --subset \
+		--out "$RESULTS/stress-$m.json" \
+		--base-version "$(cat "$BUILD/src/base.version")" \
+		--base-pin "$(cat "$TOP/configs/base-version")" \
+		--config-sha1 "$(shared_config_sha1)" --config "${frags[@]}"
+done
+[ $fail = 0 ] || log "stress: a guest did not finish (see above); its results say what ran"
+# make test summarises these with everything else (STRESS_SUMMARY=0).
+[ "${STRESS_SUMMARY:-1}" = 1 ] || exit 0
+jsons=()
+for m in $modes; do
+	[ -f "$RESULTS/stress-$m.json" ] && jsons+=("$RESULTS/stress-$m.json")
+done
+[ ${#jsons[@]} -gt 0 ] || die "no stress results (see above)"
+python3 "$TOP/scripts/results.py" summary --out-md "$RESULTS/stress.md" "${jsons[@]}"
