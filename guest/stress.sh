@@ -9,11 +9,12 @@
 #             the calls made (the module counts them): any lost or stray
 #             event fails.  One checker has an instance of its own, one
 #             shares its function between two instances;
-#   churn     creates and removes instances with disjoint, overlapping and
-#             empty filters, changes the filter of a live instance, switches
-#             the top-level tracer between function, function_graph and
-#             nop, and loads and unloads ftarm_victim.ko while an instance
-#             traces it (its events counted exactly too).
+#   churn     restarts the tracer of an instance with disjoint, overlapping
+#             and empty filters, creates and removes instances, changes the
+#             filter of a live instance, switches the top-level tracer
+#             between function, function_graph and nop, and loads and
+#             unloads ftarm_victim.ko while an instance traces it (its
+#             events counted exactly too).
 # Before that, a fault-injection pass makes the trampoline allocation fail
 # (fail_function on ftrace_tramp_alloc): the instance must work through
 # the shared trampoline with exact events, the log must say so, and no
@@ -78,6 +79,12 @@ counted_round() {
 	done
 	[ $((after - before)) = "$n" ] || { fail "$name: $((after - before)) calls, not $n"; ok=1; }
 	return $ok
+}
+
+# cs: the uptime in centiseconds.
+cs() {
+	read -r up _ </proc/uptime
+	echo "${up%.*}${up#*.}"
 }
 
 mkinst() { # NAME FILTER...: an instance tracing FILTER, tracing off
@@ -146,7 +153,7 @@ fi
 echo 1 >$D/workers || fail "setup: cannot start the worker threads"
 cpu=0
 while [ $cpu -lt "$ncpu" ]; do
-	taskset -c $cpu sh -c "while [ ! -f $W/stop ]; do cat /proc/self/stat /proc/loadavg >/dev/null; done" &
+	taskset -c $cpu sh -c "while [ ! -f $W/stop ]; do read -r x </proc/loadavg; done" &
 	cpu=$((cpu + 1))
 done
 
@@ -164,43 +171,61 @@ checker() {
 }
 mkinst chk0 ftarm_counted_0 || fail "setup: instance chk0"
 mkinst chkA ftarm_counted_1 || fail "setup: instance chkA"
-mkinst chkB 'ftarm_counted_1 ftarm_hot_3' || fail "setup: instance chkB"
+mkinst chkB 'ftarm_counted_1 ftarm_counted_2' || fail "setup: instance chkB"
 checker counted-own 0 200 $T/instances/chk0 &
 checker counted-shared 1 200 $T/instances/chkA $T/instances/chkB &
 
 # ---- churn ------------------------------------------------------------------
-n_inst=0 n_filter=0 n_tracer=0 n_module=0 n_victim_events=0 bad_victim=0
-filters="ftarm_hot_1|ftarm_hot_*:ftarm_counted_0:ftarm_counted_1|"
+n_inst=0 n_toggle=0 n_filter=0 n_tracer=0 n_module=0 n_victim_events=0 bad_victim=0
+mkinst toggle ftarm_hot_0 || fail "setup: instance toggle"
+# Its buffer stays off: with the empty filter it calls its tracer on
+# every function, and recording them all would slow everything else.
+filters="ftarm_hot_1|ftarm_hot_*:ftarm_counted_0:ftarm_counted_1|ftarm_hot_2|ftarm_counted_0:ftarm_hot_1||ftarm_hot_2:ftarm_hot_3|ftarm_counted_*|ftarm_hot_1"
 mkinst churnf ftarm_hot_1 || fail "setup: instance churnf"
-echo 1 >$T/instances/churnf/tracing_on
 victim=/sys/module/ftarm_victim/parameters/call
 end=$(($(date +%s) + secs))
 it=0
 while [ "$(date +%s)" -lt $end ]; do
 	it=$((it + 1))
-	# An instance comes and goes; every fourth with an empty filter (all
-	# functions), removed with its tracer still on every other time.
-	case $((it % 4)) in
+	t0=$(cs)
+	case $((it % 8)) in
 	0) f= ;;
-	1) f=ftarm_hot_0 ;;
-	2) f='ftarm_hot_* ftarm_counted_*' ;;
-	3) f='ftarm_counted_0 ftarm_counted_2' ;;
+	1|5) f=ftarm_hot_0 ;;
+	2|6) f='ftarm_hot_* ftarm_counted_*' ;;
+	*) f='ftarm_counted_0 ftarm_counted_2' ;;
 	esac
-	if mkinst c$it "$f"; then
-		echo 1 >$T/instances/c$it/tracing_on
-		[ $((it % 2)) = 0 ] && echo nop >$T/instances/c$it/current_tracer
-		rmdir $T/instances/c$it || fail "churn: cannot remove instance c$it"
-		n_inst=$((n_inst + 1))
+	# A live instance's ops comes and goes (its trampoline allocated, then
+	# freed after RCU-tasks), with a filter that is disjoint from the
+	# checkers', overlapping them, or empty (every callsite, buffer off).
+	ti=$T/instances/toggle
+	if echo nop >$ti/current_tracer && echo "$f" >$ti/set_ftrace_filter &&
+		echo function >$ti/current_tracer; then
+		n_toggle=$((n_toggle + 1))
 	else
-		fail "churn: cannot create instance c$it with filter '$f'"
+		fail "churn: cannot restart the tracer of instance toggle with filter '$f'"
 	fi
+	# Every eighth time a whole instance comes and goes too (creating
+	# one makes the files of every event: slow on this kernel), removed
+	# with its tracer still on every other time.
+	if [ $((it % 8)) = 1 ]; then
+		if mkinst c$it "$f"; then
+			[ -n "$f" ] && echo 1 >$T/instances/c$it/tracing_on
+			[ $((it % 16)) = 9 ] && echo nop >$T/instances/c$it/current_tracer
+			rmdir $T/instances/c$it || fail "churn: cannot remove instance c$it"
+			n_inst=$((n_inst + 1))
+		else
+			fail "churn: cannot create instance c$it with filter '$f'"
+		fi
+	fi
+	t1=$(cs)
 	# The live instance's filter: disjoint, overlapping, empty.
-	f=$(echo "$filters" | cut -d'|' -f$((it % 3 + 1)) | tr ':' ' ')
+	f=$(echo "$filters" | cut -d'|' -f$((it % 8 + 1)) | tr ':' ' ')
 	if echo "$f" >$T/instances/churnf/set_ftrace_filter; then
 		n_filter=$((n_filter + 1))
 	else
 		fail "churn: cannot set the filter of churnf to '$f'"
 	fi
+	t2=$(cs)
 	# The top-level tracer.
 	case $((it % 3)) in
 	0) t=function ;;
@@ -213,8 +238,10 @@ while [ "$(date +%s)" -lt $end ]; do
 	else
 		fail "churn: cannot switch the top-level tracer to $t"
 	fi
-	# A module comes and goes while an instance traces it.
-	if [ $((it % 2)) = 1 ]; then
+	t3=$(cs)
+	# Every fourth time, a module comes and goes while an instance
+	# traces it.
+	if [ $((it % 4)) = 3 ]; then
 		vi=$T/instances/victim
 		[ -d $vi ] || { mkdir $vi && echo 2048 >$vi/buffer_size_kb; }
 		echo nop >$vi/current_tracer
@@ -239,6 +266,9 @@ while [ "$(date +%s)" -lt $end ]; do
 			fail "churn: cannot load ftarm_victim"
 		fi
 	fi
+	t4=$(cs)
+	# Where the time goes, in centiseconds, an iteration a line.
+	echo "stress-progress: $it: instances $((t1 - t0)) filter $((t2 - t1)) tracer $((t3 - t2)) module $((t4 - t3))"
 done
 touch $W/stop
 echo nop >$T/current_tracer
@@ -246,13 +276,13 @@ echo >$T/set_ftrace_filter
 echo 0 >$D/workers
 wait
 
-echo "stress: churn: $it iterations: instances $n_inst, filter changes $n_filter, tracer switches $n_tracer, module load/unload $n_module"
+echo "stress: churn: $it iterations: instance tracer restarts $n_toggle, instances created and removed $n_inst, filter changes $n_filter, top-level tracer switches $n_tracer, module loads and unloads $n_module"
 if [ "$n_module" -gt 0 ] && [ $bad_victim = 0 ]; then
 	pass "victim-module: $n_module loads, $n_victim_events events exact"
 else
 	fail "victim-module: $n_module loads, $bad_victim with wrong events"
 fi
-[ $n_inst -gt 0 ] && [ $n_filter -gt 0 ] && [ $n_tracer -gt 0 ] &&
+[ $n_toggle -gt 0 ] && [ $n_filter -gt 0 ] && [ $n_tracer -gt 0 ] &&
 	pass "churn: $it iterations" || fail "churn: did not run"
 for c in counted-own counted-shared; do
 	if [ ! -f $W/checker-$c ]; then

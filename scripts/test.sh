@@ -4,8 +4,8 @@
 # supports (near; far once the series has its forced-far knob), the boot
 # self-tests, KUnit and the full ftracetest; then the comparison with the
 # unpatched base; the series built in its other configurations, and the
-# BTI one booted (scripts/variants.sh).  Ends with "N passed, N failed,
-# N skipped".
+# BTI one booted (scripts/variants.sh); a short stress round on the debug
+# kernel (scripts/stress.sh).  Ends with "N passed, N failed, N skipped".
 #
 # The baseline (the base's own results with the same config) is taken
 # from build/results/base-near.json, else from the committed
@@ -44,8 +44,19 @@ if [ "${VARIANTS:-all}" != none ]; then
 	[ "$v" = all ] && v=
 	bash "$TOP/scripts/variants.sh" $v
 fi
+# A short stress round on the debug kernel, near and far
+# (scripts/stress.sh; STRESS=none skips it).
+rm -f "$RESULTS"/stress-*.json
+if [ "${STRESS:-short}" != none ]; then
+	if ! DURATION=${STRESS_DURATION:-60} STRESS_SUMMARY=0 bash "$TOP/scripts/stress.sh"; then
+		log "test: the stress round failed before its results (see above)"
+		[ -n "$(ls "$RESULTS"/stress-*.json 2>/dev/null)" ] ||
+			echo '{"kernel": "stress", "mode": "round", "results": [{"suite": "stress", "name": "round ran", "result": "FAIL"}]}' \
+				>"$RESULTS/stress-round.json"
+	fi
+fi
 summ=("$RESULTS/checkpatch.json")
-for f in series-near series-far variants series-bti-far; do
+for f in series-near series-far variants series-bti-far stress-near stress-far stress-round; do
 	[ -f "$RESULTS/$f.json" ] && summ+=("$RESULTS/$f.json")
 done
 [ -f "$RESULTS/base-near.json" ] && summ+=("$RESULTS/base-near.json")

@@ -12,13 +12,14 @@
  * Hot functions, ftarm_hot_0() .. ftarm_hot_3(), are called in a loop by
  * one kernel thread per online CPU while .../workers holds 1, so that the
  * callsites being patched by the churn are being executed on every CPU.
- * The threads run at the lowest priority and yield often.
+ * The threads run at the lowest priority and sleep briefly every 256 calls.
  */
 #define pr_fmt(fmt) "ftarm_stress: " fmt
 
 #include <linux/atomic.h>
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -115,9 +116,17 @@ static int worker_fn(void *arg)
 
 	while (!kthread_should_stop()) {
 		hot_funcs[n % NR_HOT]();
-		if ((++n & 1023) == 0) {
-			atomic_long_add(1024, &hot_calls);
-			cond_resched();
+		if ((++n & 255) == 0) {
+			atomic_long_add(256, &hot_calls);
+			/*
+			 * Sleep, not just cond_resched(): RCU-tasks, which
+			 * ftrace waits for before freeing a trampoline, only
+			 * sees a task leave when it blocks voluntarily (or runs
+			 * in user space); a preempted task may still be in a
+			 * trampoline. A thread that never blocks would hold
+			 * every trampoline free, and every rmdir, forever.
+			 */
+			usleep_range(100, 200);
 		}
 	}
 	return 0;
