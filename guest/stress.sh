@@ -97,6 +97,12 @@ mkinst() { # NAME FILTER...: an instance tracing FILTER, tracing off
 	echo function >"$i/current_tracer"
 }
 
+# Enabling every callsite on this kernel (KASAN, lockdep, emulated) holds
+# ftrace_lock for up to a minute, more on a loaded host: report a task
+# blocked for 5 minutes, not 2.  A real deadlock is still reported, and
+# the host's timeout catches a guest that never ends.
+echo 300 >/proc/sys/kernel/hung_task_timeout_secs
+
 if ! modprobe ftarm_stress; then
 	fail "setup: cannot load ftarm_stress"
 	exit 1
