@@ -44,10 +44,7 @@ for k in base series; do
 	cmp -s "$bench_src" "$mod/ftrace-ops-bench.c" || cp "$bench_src" "$mod/"
 	echo 'obj-m := ftrace-ops-bench.o' >"$mod/Kbuild"
 	log "bench: ftrace-ops-bench.ko for $k (log $logf)"
-	mk() { make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS LOCALVERSION= \
-		M="$mod" "$@"; }
-	{ mk modules && mk INSTALL_MOD_PATH="$obj/modinstall" INSTALL_MOD_STRIP=1 \
-		DEPMOD=/sbin/depmod modules_install; } >"$logf" 2>&1 ||
+	ext_modules "$src" "$obj" "$mod" "$logf" ||
 		die "the benchmark module does not build against $k" "$logf"
 	bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 done

@@ -22,9 +22,8 @@ if [ "$modes" = auto ]; then
 fi
 frags=()
 for f in ${CONFIGS:-base ftrace}; do frags+=("$TOP/configs/$f.config"); done
-# The baseline is matched on the shared fragments; options the series
-# adds are in series.config, merged for the series kernel only.
-config_sha1=$(shared_config_sha1)
+# The baseline is matched on the shared fragments (shared_config_sha1);
+# options the series adds are in series.config, for the series only.
 all=("${frags[@]}")
 [ "$kernel" = series ] && all+=("$TOP/configs/series.config")
 bash "$TOP/scripts/config.sh" "$src" "$obj" "${all[@]}"
@@ -42,11 +41,7 @@ for p in "${pids[@]}"; do wait "$p" || fail=1; done
 for mode in $modes; do
 	console=$LOGS/console-$kernel-$mode-${stages//,/+}.log
 	[ -f "$console" ] || continue
-	python3 "$TOP/scripts/results.py" parse --kernel "$kernel" --mode "$mode" \
-		--console "$console" --src "$src" \
-		--out "$RESULTS/$kernel-$mode.json" \
-		--base-version "$(cat "$BUILD/src/base.version")" \
-		--base-pin "$(cat "$TOP/configs/base-version")" \
-		--config-sha1 "$config_sha1" --config "${all[@]}"
+	parse_console "$kernel" "$mode" "$console" "$src" "$RESULTS/$kernel-$mode.json" 0 \
+		"${all[@]}"
 done
 [ $fail = 0 ] || die "a guest of $kernel did not finish (see above)"

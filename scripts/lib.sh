@@ -48,3 +48,31 @@ shared_config_sha1() {
 
 JOBS=${JOBS:-$(($(nproc) + 1))}
 CROSS=aarch64-linux-gnu-
+
+# parse_console KERNEL MODE CONSOLE SRC OUT SUBSET FRAGMENT...: turn a guest
+# console into OUT (scripts/results.py parse), recording the base package
+# and its pin and the shared config hash; SUBSET=1 for a chosen subset of
+# the tests, which is not compared with the baseline.
+parse_console() {
+	local kernel=$1 mode=$2 console=$3 src=$4 out=$5 subset=$6
+	shift 6
+	local extra=()
+	[ "$subset" = 1 ] && extra=(--subset)
+	python3 "$TOP/scripts/results.py" parse --kernel "$kernel" --mode "$mode" \
+		--console "$console" --src "$src" "${extra[@]}" --out "$out" \
+		--base-version "$(cat "$BUILD/src/base.version")" \
+		--base-pin "$(cat "$TOP/configs/base-version")" \
+		--config-sha1 "$(shared_config_sha1)" --config "$@"
+}
+
+# ext_modules SRC OBJ DIR LOG [MAKE ARGUMENT...]: build the modules whose
+# sources and Kbuild are in DIR out of tree against the kernel in OBJ, and
+# install them beside its own (OBJ/modinstall, with depmod's files).
+ext_modules() {
+	local src=$1 obj=$2 dir=$3 logf=$4
+	shift 4
+	local mk=(make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS LOCALVERSION=
+		CC="ccache ${CROSS}gcc" M="$dir" "$@")
+	{ "${mk[@]}" modules && "${mk[@]}" INSTALL_MOD_PATH="$obj/modinstall" \
+		INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod modules_install; } >"$logf" 2>&1
+}

@@ -33,10 +33,7 @@ for f in "$TOP"/guest/modules/*; do
 	cmp -s "$f" "$mod/${f##*/}" || cp "$f" "$mod/"
 done
 log "stress: building guest/modules (log $logf)"
-mk() { make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS LOCALVERSION= \
-	CC="ccache ${CROSS}gcc" M="$mod" "$@"; }
-{ mk W=1 modules && mk INSTALL_MOD_PATH="$obj/modinstall" INSTALL_MOD_STRIP=1 \
-	DEPMOD=/sbin/depmod modules_install; } >"$logf" 2>&1 || {
+ext_modules "$src" "$obj" "$mod" "$logf" W=1 || {
 	grep -m 10 -E 'error:|warning:' "$logf" >&2 || tail -n 20 "$logf" >&2
 	die "the stress test modules do not build" "$logf" "fix guest/modules/"
 }
@@ -62,12 +59,7 @@ for m in $modes; do
 	console=$LOGS/console-stress-$m-stress.log
 	[ -f "$console" ] || continue
 	grep -a -E '^stress: (churn|FAIL|PASS)' "$console" | tr -d '\r' | sed "s/^/  $m: /"
-	python3 "$TOP/scripts/results.py" parse --kernel stress --mode "$m" \
-		--console "$console" --src "$src" --subset \
-		--out "$RESULTS/stress-$m.json" \
-		--base-version "$(cat "$BUILD/src/base.version")" \
-		--base-pin "$(cat "$TOP/configs/base-version")" \
-		--config-sha1 "$(shared_config_sha1)" --config "${frags[@]}"
+	parse_console stress "$m" "$console" "$src" "$RESULTS/stress-$m.json" 1 "${frags[@]}"
 done
 [ $fail = 0 ] || log "stress: a guest did not finish (see above); its results say what ran"
 # make test summarises these with everything else (STRESS_SUMMARY=0).

@@ -52,12 +52,8 @@ for v in "${names[@]}"; do
 		console=$LOGS/console-series-bti-far-ftracetest.log
 		FTRACETEST=$BTI_TESTS bash "$TOP/scripts/boot.sh" series-bti far ftracetest ||
 			log "variants: bti: the guest did not finish (results below)"
-		python3 "$TOP/scripts/results.py" parse --kernel series-bti --mode far \
-			--console "$console" --src "$src" --subset \
-			--out "$RESULTS/series-bti-far.json" \
-			--base-version "$(cat "$BUILD/src/base.version")" \
-			--base-pin "$(cat "$TOP/configs/base-version")" \
-			--config-sha1 "$(shared_config_sha1)" --config "${frags[@]}" "$frag"
+		parse_console series-bti far "$console" "$src" "$RESULTS/series-bti-far.json" 1 \
+			"${frags[@]}" "$frag"
 	fi
 done
 (IFS=,; echo "{\"kernel\": \"series\", \"mode\": \"variants\", \"results\": [${recs[*]}]}") >"$out"
