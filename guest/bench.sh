@@ -31,6 +31,42 @@ for point in $(echo "$matrix" | tr ',' ' '); do
 done
 
 t=/sys/kernel/tracing
+# A static single ops: the top-level function tracer (global_ops) on the
+# benchmark's function alone, which the module then calls with no ops of
+# its own (R=0, I=0). "runtime": the tracer started now, with a trampoline
+# where the kernel has them; "notramp": the same with the trampoline
+# allocation failed (fail_function on the series' ftrace_tramp_alloc, so
+# that it goes through ftrace_caller; the base has no trampolines and runs
+# the same as "runtime"). guest/benchboot.sh measures the tracer started
+# at boot.
+static_point() { # label
+	echo 'bench_traced_func:mod:ftrace_ops_bench' >$t/set_ftrace_filter
+	echo function >$t/current_tracer
+	if modprobe ftrace-ops-bench nr_relevant=0 nr_irrelevant=0 save_regs=0 \
+		nr_calls="$calls"; then
+		grep '^bench_traced_func ' $t/enabled_functions
+		echo "bench: static $1: $(dmesg | grep 'ftrace-ops-bench: relevant=' | tail -n 1)"
+		rmmod ftrace-ops-bench
+	else
+		echo "bench: static point $1 failed"
+		rc=1
+	fi
+	echo nop >$t/current_tracer
+	echo >$t/set_ftrace_filter
+}
+static_point runtime
+ff=/sys/kernel/debug/fail_function
+if echo ftrace_tramp_alloc >$ff/inject 2>/dev/null; then
+	echo 100 >$ff/probability
+	echo -1 >$ff/times
+	echo 0 >$ff/verbose
+	static_point notramp
+	echo >$ff/inject
+else
+	echo "bench: no ftrace_tramp_alloc to fail: notramp = runtime"
+	static_point notramp
+fi
+
 echo "bench: functions $(wc -l <$t/available_filter_functions)"
 n=0
 while [ $n -lt "$reps" ]; do

@@ -28,6 +28,7 @@ POINT_RE = re.compile(
 MARK_RE = re.compile(r'^\[\s*(\d+\.\d+)\] ftarm-bench: mark (\w+)-(start|end) (\d+)')
 INIT_RE = re.compile(r'^\[\s*(\d+\.\d+)\] Run /init as init process')
 FUNCS_RE = re.compile(r'^bench: functions (\d+)')
+STATIC_RE = re.compile(r'^bench: static (\w+): .*per_call_ns_1dp=(\d+\.\d)')
 
 
 class BenchError(Exception):
@@ -47,6 +48,19 @@ def stage(lines, name):
         if inside:
             out.append(ln)
     return out, None
+
+
+def parse_boot(console):
+    """guest/benchboot.sh: the static point with the tracer from boot."""
+    with open(console, errors='replace') as f:
+        lines = [ln.rstrip('\r\n') for ln in f]
+    out, rc = stage(lines, 'benchboot')
+    if rc != 0:
+        raise BenchError(f'{console}: the benchboot stage failed (rc={rc})')
+    for m in map(STATIC_RE.match, out):
+        if m and m.group(1) == 'boot':
+            return float(m.group(2))
+    raise BenchError(f'{console}: no result for the static point boot')
 
 
 def text_size(cross, vmlinux):
@@ -84,6 +98,11 @@ def parse(console, matrix):
     if missing:
         raise BenchError(f'{console}: no result for the points '
                          + ', '.join('/'.join(map(str, p)) for p in missing))
+    static = {m.group(1): float(m.group(2))
+              for m in map(STATIC_RE.match, bench) if m}
+    for label in ('runtime', 'notramp'):
+        if label not in static:
+            raise BenchError(f'{console}: no result for the static point {label}')
     funcs = next((int(m.group(1)) for m in map(FUNCS_RE.match, bench) if m), None)
     init = next((float(m.group(1)) for m in map(INIT_RE.match, dmesg) if m), None)
     if init is None:
@@ -106,6 +125,7 @@ def parse(console, matrix):
             raise BenchError(f'{console}: no {what} marks in the kernel log')
     return {
         'points': [points[p] for p in matrix],
+        'static': static,
         'functions': funcs,
         'boot_to_init_ms': round(init * 1e3, 3),
         'enable_ms': times['enable'], 'disable_ms': times['disable'],
@@ -169,6 +189,26 @@ def write_md(path, k, matrix, tg):
                      + ' | '.join(f'{x:,.1f}' for x in v)
                      + f' | {v[1] / v[0]:.2f}x |')
         w.append('')
+    w.append('### A static single ops: the top-level function tracer')
+    w.append('')
+    w.append('The top-level function tracer (`global_ops`, a static ops) '
+             'alone on the function, no ops of the module (R=0, I=0); the '
+             'figure includes what `function_trace_call()` costs. The base '
+             'calls it straight from `ftrace_caller`; the series from its '
+             'trampoline, or, without one, through `ftrace_caller` and the '
+             'list function (patch 1).')
+    w.append('')
+    w.append('| started | ' + ' | '.join(c for _, c in cols)
+             + ' | series / base |')
+    w.append('|---|' + '--:|' * (len(cols) + 1))
+    for label, what in (('runtime', 'at run time'),
+                        ('notramp', 'at run time, trampoline allocation '
+                                    'failed (fail_function)'),
+                        ('boot', 'at boot (`ftrace=function`)')):
+        v = [k[c]['static'].get(label) for c, _ in cols]
+        cells = ' | '.join('-' if x is None else f'{x:,.1f}' for x in v)
+        w.append(f'| {what} | {cells} | {v[1] / v[0]:.2f}x |')
+    w.append('')
     u = [k[c]['points'][0]['untraced'] for c, _ in cols]
     w.append('An untraced (notrace) call of the same function: '
              + ', '.join(f'{n} {x:.1f}' for (_, n), x in zip(cols, u)) + '.')
@@ -261,6 +301,8 @@ def main():
     ap.add_argument('--results', required=True)
     ap.add_argument('--cross', required=True)
     ap.add_argument('--matrix', required=True)
+    ap.add_argument('--boot', action='append', default=[],
+                    help='KERNEL:MODE=CONSOLE of guest/benchboot.sh')
     ap.add_argument('runs', nargs='+', help='KERNEL:MODE=CONSOLE:VMLINUX')
     a = ap.parse_args()
     matrix = [tuple(int(x) for x in p.split('/')) for p in a.matrix.split(',')]
@@ -271,6 +313,9 @@ def main():
             console, vmlinux = files.rsplit(':', 1)
             k[name] = parse(console, matrix)
             k[name]['text'], k[name]['dot_text'] = text_size(a.cross, vmlinux)
+        for run in a.boot:
+            name, console = run.split('=', 1)
+            k[name]['static']['boot'] = parse_boot(console)
     except BenchError as e:
         print(f'bench: {e}', file=sys.stderr)
         return 1

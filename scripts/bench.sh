@@ -4,8 +4,9 @@
 # ftrace-ops-bench sample out of tree against each, boots base, series and
 # the series in forced-far mode under QEMU -icount shift=0,sleep=off (the
 # guest clock counts executed instructions: deterministic, independent of
-# the host and of its load, so the three guests run side by side), runs
-# the matrix of guest/bench.sh in each, and writes build/results/bench.json,
+# the host and of its load, so the guests run side by side), runs
+# the matrix of guest/bench.sh in each, and boots base and series again
+# with ftrace=function for guest/benchboot.sh, and writes build/results/bench.json,
 # bench.md and bench.png (scripts/bench.py).
 #
 #   BENCH_MATRIX  R/I/S points (relevant ops, irrelevant ops, save_regs),
@@ -61,6 +62,12 @@ for km in base:near series:near series:far; do
 	bash "$TOP/scripts/boot.sh" "bench-${km%:*}" "${km#*:}" bench "${BENCH_TIMEOUT:-5400}" &
 	pids+=($!)
 done
+# The top-level function tracer started at boot (guest/benchboot.sh).
+for k in base series; do
+	BOOT_EXTRA="$BOOT_EXTRA ftrace=function" \
+		bash "$TOP/scripts/boot.sh" "bench-$k" near benchboot "${BENCH_TIMEOUT:-5400}" &
+	pids+=($!)
+done
 fail=0
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
 [ $fail = 0 ] || die "a benchmark guest did not finish (see above)"
@@ -69,6 +76,8 @@ python3 "$TOP/scripts/bench.py" --results "$RESULTS" --cross "$CROSS" \
 	--matrix "$BENCH_MATRIX" \
 	base:near="$LOGS/console-bench-base-near-bench.log":"$BUILD/obj/bench-base/vmlinux" \
 	series:near="$LOGS/console-bench-series-near-bench.log":"$BUILD/obj/bench-series/vmlinux" \
-	series:far="$LOGS/console-bench-series-far-bench.log":"$BUILD/obj/bench-series/vmlinux" ||
+	series:far="$LOGS/console-bench-series-far-bench.log":"$BUILD/obj/bench-series/vmlinux" \
+	--boot base:near="$LOGS/console-bench-base-near-benchboot.log" \
+	--boot series:near="$LOGS/console-bench-series-near-benchboot.log" ||
 	die "the benchmark results are incomplete (see above)"
 log "bench: done: build/results/bench.md, bench.json, bench.png"

@@ -17,9 +17,13 @@ export CCACHE_BASEDIR=$BUILD
 export KBUILD_BUILD_TIMESTAMP="2000-01-01"
 export KBUILD_BUILD_USER=ftrace-arm64 KBUILD_BUILD_HOST=harness
 # LLVM=1 in the environment (the BTI variant): clang and the LLVM tools,
-# with the same CROSS_COMPILE giving the target.
+# with the same CROSS_COMPILE giving the target; LLVM=-16: clang-16 and
+# its tools (the CFI variant).
 cc="ccache ${CROSS}gcc"
-[ "${LLVM:-}" = 1 ] && cc="ccache clang"
+case ${LLVM:-} in
+1) cc="ccache clang" ;;
+-*) cc="ccache clang$LLVM" ;;
+esac
 kmake() {
 	make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS \
 		CC="$cc" LOCALVERSION= -j"$JOBS" "$@"
@@ -36,6 +40,12 @@ if ! kmake "${targets[@]}" >"$logf" 2>&1; then
 	die "build of $name failed" "$logf" "make tree, fix the patch in build/linux, make export"
 fi
 log "build: $name: ${targets[*]} done in $(($(date +%s) - t0))s ($(grep -c ' CC ' "$logf" || true) files compiled)"
+# The ftrace selftests, installed the way users install them (the
+# kernel's kselftest-install target), for the guest (initramfs.sh).
+rm -rf "$obj/kselftest_install"
+kmake TARGETS=ftrace KSFT_INSTALL_PATH="$obj/kselftest_install" \
+	kselftest-install >>"$logf" 2>&1 ||
+	die "kselftest-install of $name failed" "$logf"
 rm -rf "$obj/modinstall"
 [ ${#targets[@]} = 1 ] && exit 0
 kmake INSTALL_MOD_PATH="$obj/modinstall" INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod \

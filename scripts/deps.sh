@@ -11,7 +11,7 @@ set -euo pipefail
 HOST_PKGS=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
 	qemu-system-data ccache make gcc flex bison bc libssl-dev libelf-dev
 	cpio kmod xz-utils rsync python3 python3-ply python3-git perl git sparse
-	gnuplot-nox clang lld llvm
+	gnuplot-nox clang lld llvm clang-16 lld-16 llvm-16
 	)
 # Guest packages, fetched for arm64 and unpacked, never installed: busybox
 # for the shell and most tools, and the few tools ftracetest uses that

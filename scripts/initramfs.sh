@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # initramfs: pack the guest: Debian's arm64 busybox and its libraries, the
 # kernel's modules (with depmod's files, so modprobe finds them), the
-# tree's own tools/testing/selftests/ftrace, and guest/.
+# tree's own ftrace selftests as "make kselftest-install" installs them,
+# and guest/.
 # usage: initramfs.sh SRC OBJ
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -21,15 +22,21 @@ for l in ld-linux-aarch64.so.1 libc.so.6 libresolv.so.2; do
 	cp -L "$sysroot/lib/aarch64-linux-gnu/$l" "$stage/lib/aarch64-linux-gnu/"
 done
 ln -s aarch64-linux-gnu/ld-linux-aarch64.so.1 "$stage/lib/ld-linux-aarch64.so.1"
-# Tools ftracetest runs that Debian's busybox does not have; each needs
-# only the C library.
-GUEST_TOOLS="usr/bin/nice usr/bin/chrt usr/bin/taskset"
+# Tools ftracetest and the kselftest runner use that Debian's busybox does
+# not have (or has without the options the runner passes: timeout
+# --foreground); each needs only the C library.
+GUEST_TOOLS="usr/bin/nice usr/bin/chrt usr/bin/taskset usr/bin/timeout"
 for t in $GUEST_TOOLS; do
 	[ -x "$sysroot/$t" ] || die "no $t in $sysroot" "" "make deps"
 	cp "$sysroot/$t" "$stage/usr/bin/"
 done
 cp -a "$obj/modinstall/lib/modules" "$stage/lib/"
-cp -a "$src/tools/testing/selftests/ftrace" "$stage/ftracetest"
+# The ftrace selftests as the kernel's own kselftest install lays them out
+# (run_kselftest.sh, its runner, kselftest-list.txt and ftrace/), made by
+# build.sh with "make kselftest-install TARGETS=ftrace".
+[ -x "$obj/kselftest_install/run_kselftest.sh" ] ||
+	die "no kselftest install in $obj/kselftest_install" "" "make build"
+cp -a "$obj/kselftest_install" "$stage/kselftest"
 cp "$TOP/guest/init" "$stage/init"
 cp "$TOP"/guest/*.sh "$stage/guest/"  # the stages and lib.sh
 chmod +x "$stage/init"

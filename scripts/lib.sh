@@ -47,7 +47,7 @@ shared_config_sha1() {
 }
 
 JOBS=${JOBS:-$(($(nproc) + 1))}
-CROSS=aarch64-linux-gnu-
+CROSS=${CROSS:-aarch64-linux-gnu-}
 
 # parse_console KERNEL MODE CONSOLE SRC OUT SUBSET FRAGMENT...: turn a guest
 # console into OUT (scripts/results.py parse), recording the base package

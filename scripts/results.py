@@ -9,8 +9,10 @@ verdict.
 
 parse reads the markers that guest/init prints ("@@FTARM begin/end STAGE",
 "@@FTARM case N FILE") and records, as {"suite", "name", "result"}:
-  ftracetest     every numbered case of the base's ftracetest, named by
-                 its file (instance runs as "instance:FILE");
+  ftracetest     every numbered case of the tree's ftracetest, named by
+                 its file (instance runs as "instance:FILE"), run by the
+                 kselftest runner (its lines prefixed "# ") or directly;
+  kselftest      the runner's own TAP line for ftracetest;
   boot-selftest  every "Testing ...: PASSED/FAILED/OK" line of the boot-time
                  ftrace and event self-tests (FTRACE_STARTUP_TEST);
   kunit          every KUnit case, parsed by the kernel's own
@@ -110,6 +112,8 @@ def parse_ftracetest(lines):
     on the console can land between the description and the result, so a
     case stays pending until the next "<TAB>[RESULT]" is seen."""
     files, recs = {}, []
+    # Under the kselftest runner every line of ftracetest is prefixed "# ".
+    lines = [l[2:] if l.startswith("# ") else l for l in lines]
     for line in lines:
         m = re.match(r"^@@FTARM case (\d+) (\S+)", line)
         if m:
@@ -141,6 +145,55 @@ def parse_ftracetest(lines):
     if pending:   # the run stopped inside this case
         add(pending[0], pending[1], "UNRESOLVED")
     return recs
+
+
+# The kselftest runner's own TAP line for each program it ran.
+TAP = re.compile(r"^(not )?ok \d+ selftests: (\S+): (\S+)(?: # (\w+))?")
+
+
+def parse_tap(lines):
+    recs = []
+    for line in lines:
+        m = TAP.match(line)
+        if not m:
+            continue
+        res = "FAIL" if m.group(1) else "PASS"
+        if m.group(4) in ("SKIP", "TIMEOUT"):
+            res = "SKIP" if m.group(4) == "SKIP" else "FAIL"
+        recs.append({"suite": "kselftest", "result": res,
+                     "name": "%s:%s" % (m.group(2), m.group(3))})
+    return recs
+
+
+# The series' own ftracetest cases detect per-ops trampolines and report
+# UNSUPPORTED on kernels without them; on the series' kernels, which have
+# them, UNSUPPORTED would hide a broken feature, so it fails there.
+SERIES_FEATURE_CASES = {
+    "ftrace/func-tramp-instances.tc", "ftrace/func-tramp-shared.tc",
+    "ftrace/fgraph-tramp.tc", "ftrace/func-tramp-module.tc",
+}
+
+
+# The series' kernel says so when it places trampolines before
+# module_alloc() is ready, which the boot-time tracer self-tests need.
+EARLY_TRAMP = "ftrace: trampolines from the module region until module_alloc() is ready"
+
+
+def feature_checks(kernel, recs, klog):
+    if not kernel.startswith("series") and not kernel.startswith("stress"):
+        return []
+    out = [{"suite": "guest", "result": "FAIL",
+            "name": "per-ops trampolines detected by " + r["name"]}
+           for r in recs if r["suite"] == "ftracetest" and
+           r["name"] in SERIES_FEATURE_CASES and r["result"] == "UNSUPPORTED"]
+    # The boot-time tracer self-tests must run through trampolines.
+    first = next((i for i, l in enumerate(klog)
+                  if l.startswith("Testing tracer function")), None)
+    if first is not None:
+        early = any(EARLY_TRAMP in l for l in klog[:first])
+        out.append({"suite": "guest", "name": "boot self-tests through trampolines",
+                    "result": "PASS" if early else "FAIL"})
+    return out
 
 
 def parse_selftests(klog):
@@ -218,6 +271,8 @@ def cmd_parse(a):
         klog = [KTIME.sub("", l) for l in lines]
     recs = []
     recs += parse_ftracetest(st.get("ftracetest", []))
+    recs += parse_tap(st.get("ftracetest", []))
+    recs += feature_checks(a.kernel, recs, klog)
     recs += parse_selftests(klog)
     recs += parse_kunit(klog, a.src)
     for l in st.get("stress", []):

@@ -3,6 +3,11 @@
 # merged over the test config (configs/variants/NAME.config):
 #   nofgraph   !FUNCTION_GRAPH_TRACER, built;
 #   nomodules  !MODULES, built;
+#   noregs     a gcc without -fpatchable-function-entry (so no
+#              DYNAMIC_FTRACE_WITH_REGS: mcount-based ftrace), built;
+#   cfi        CFI_CLANG with clang-16 (LLVM=-16), configured, and one
+#              traced file compiled: no veneers, kCFI and 6.1's two entry
+#              NOPs (cheap: the kCFI exclusion is a Kconfig matter);
 #   bti        ARM64_BTI_KERNEL with clang (LLVM=1), built and booted in
 #              far mode (ftrace_tramp_far=1: every call into ftrace and
 #              from a trampoline to its function is a BR X16) with the
@@ -17,9 +22,10 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(nofgraph nomodules bti)
+[ ${#names[@]} -gt 0 ] || names=(nofgraph nomodules noregs cfi bti)
 BTI_TESTS=${BTI_TESTS:-"ftrace/func-tramp-instances.tc ftrace/func-tramp-shared.tc
 	ftrace/fgraph-tramp.tc ftrace/func-tramp-module.tc ftrace/func-tramp-churn.tc
+	ftrace/func-tramp-kprobe.tc kprobe/kprobe_ftrace.tc kprobe/probepoint.tc
 	ftrace/func_set_ftrace_file.tc ftrace/fgraph-filter.tc ftrace/func-filter-glob.tc
 	ftrace/func_mod_trace.tc ftrace/func-filter-pid.tc ftrace/func_profiler.tc
 	instances/instance-event.tc kprobe/kprobe_args.tc"}
@@ -29,16 +35,79 @@ src=$BUILD/src/series
 frags=()
 for f in ${CONFIGS:-base ftrace} series; do frags+=("$TOP/configs/$f.config"); done
 out=$RESULTS/variants.json
+
+# noregs_toolchain: a directory holding the cross binutils and, as its gcc,
+# scripts/nopatchable-gcc; prints the CROSS_COMPILE prefix for it.
+noregs_toolchain() {
+	local dir=$BUILD/toolchain-noregs real t
+	real=$(command -v "${CROSS}gcc") || die "no ${CROSS}gcc" "" "make deps"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for t in "$(dirname "$real")/$CROSS"*; do
+		ln -s "$t" "$dir/$(basename "$t")"
+	done
+	rm "$dir/${CROSS}gcc"
+	printf '#!/bin/sh\nREAL_GCC=%s exec %s "$@"\n' "$real" \
+		"$TOP/scripts/nopatchable-gcc" >"$dir/${CROSS}gcc"
+	chmod +x "$dir/${CROSS}gcc"
+	echo "$dir/$CROSS"
+}
+
+# cfi_check SRC OBJ FRAGMENT...: with CFI_CLANG the configuration has
+# DYNAMIC_FTRACE_WITH_REGS but no ARM64_FTRACE_VENEERS, and kbuild compiles
+# a traced file with kCFI and -fpatchable-function-entry=2, not 5,3.
+cfi_check() {
+	local src=$1 obj=$2 logf=$LOGS/build-series-cfi.log cmd
+	shift 2
+	LLVM=-16 bash "$TOP/scripts/config.sh" "$src" "$obj" "$@" || return 1
+	{
+		echo "== $obj/.config"
+		grep -E 'CONFIG_(CFI_CLANG|ARM64_FTRACE_VENEERS|DYNAMIC_FTRACE_WITH_REGS)[ =]' "$obj/.config"
+	} >"$logf"
+	grep -q '^CONFIG_CFI_CLANG=y' "$obj/.config" &&
+		grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_REGS=y' "$obj/.config" &&
+		! grep -q '^CONFIG_ARM64_FTRACE_VENEERS=y' "$obj/.config" || return 1
+	make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE="$CROSS" LLVM=-16 \
+		CC="ccache clang-16" LOCALVERSION= -j"$JOBS" V=1 kernel/panic.o >>"$logf" 2>&1 ||
+		return 1
+	cmd=$(grep -E 'clang-16 .* -c -o kernel/panic\.o' "$logf" | tail -n 1)
+	echo "== the compiler's flags: $cmd" >>"$logf"
+	[[ $cmd == *-fsanitize=kcfi* && $cmd == *-fpatchable-function-entry=2\ * &&
+		$cmd != *-fpatchable-function-entry=5,3* ]]
+}
+
+# variant_config_ok NAME CONFIG: the configuration is the one the variant
+# is about (a variant that silently built the default would prove nothing).
+variant_config_ok() {
+	case $1 in
+	noregs)
+		if grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_REGS=y' "$2" ||
+			! grep -q '^CONFIG_DYNAMIC_FTRACE=y' "$2"; then
+			log "variants: noregs: $2 must have DYNAMIC_FTRACE without WITH_REGS"
+			return 1
+		fi ;;
+	esac
+}
 recs=()
 for v in "${names[@]}"; do
 	frag=$TOP/configs/variants/$v.config
 	[ -f "$frag" ] || die "no variant $v ($frag)"
 	obj=$BUILD/obj/series-$v
-	llvm=
+	if [ "$v" = cfi ]; then
+		log "variants: cfi: config and the flags of a traced file (LLVM=-16)"
+		res=FAIL
+		cfi_check "$src" "$obj" "${frags[@]}" "$frag" && res=PASS
+		[ $res = PASS ] || log "variants: cfi: FAILED (log $LOGS/build-series-cfi.log)"
+		recs+=("{\"suite\": \"variant-build\", \"name\": \"cfi\", \"result\": \"$res\", \"log\": \"$LOGS/build-series-cfi.log\"}")
+		continue
+	fi
+	llvm= cross=$CROSS
 	[ "$v" = bti ] && llvm=1
+	[ "$v" = noregs ] && cross=$(noregs_toolchain)
 	log "variants: $v: config and build${llvm:+ (LLVM=1)}"
-	if LLVM=$llvm bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}" "$frag" &&
-		LLVM=$llvm bash "$TOP/scripts/build.sh" "$src" "$obj"; then
+	if LLVM=$llvm CROSS=$cross bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}" "$frag" &&
+		variant_config_ok "$v" "$obj/.config" &&
+		LLVM=$llvm CROSS=$cross bash "$TOP/scripts/build.sh" "$src" "$obj"; then
 		res=PASS
 	else
 		res=FAIL
