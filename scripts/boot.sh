@@ -56,7 +56,9 @@ while kill -0 $qpid 2>/dev/null; do
 	fi
 	if [ $((now - last)) -ge 60 ]; then
 		last=$now
-		cur=$(grep -a -E '^\[[0-9]+\]|^@@FTARM begin|^stress' "$console" | tail -n 1 | cut -c1-70 || true)
+		# ftracetest's "[N] case" lines, prefixed "# " under the kselftest
+		# runner.
+		cur=$(grep -a -E '^(# )?\[[0-9]+\]|^@@FTARM begin|^stress' "$console" | tail -n 1 | cut -c1-70 || true)
 		log "boot: $name ($mode): $((now - t0))s: ${cur:-booting}"
 	fi
 done
