@@ -108,12 +108,24 @@ if ! modprobe ftarm_stress; then
 	exit 1
 fi
 
-# ---- warm-up: the static ops keep their trampoline once they have one ----
+# ---- warm-up: a static ops' trampoline lives as long as its registration --
+# The top-level tracers use static ops (global_ops, the graph ops): each
+# registration gets a trampoline, and unregistering frees it after
+# RCU-tasks, so none is left once the tracer is nop.
 echo 'ftarm_hot_2 ftarm_counted_1' >$T/set_ftrace_filter
-for t in function function_graph nop; do echo $t >$T/current_tracer; done
+t_static=
+for t in function function_graph; do
+	echo $t >$T/current_tracer
+	t_static="$t_static $(tramps)"
+done
+echo nop >$T/current_tracer
 echo 0 >$T/tracing_on
 tramps0=$(tramps)
 echo "stress: $ncpu cpus, $secs s, $tramps0 trampolines after warm-up"
+case "$t_static $tramps0" in
+" 1 1 0") pass "static-ops: a trampoline a registration (function, function_graph), none after nop" ;;
+*) fail "static-ops: trampolines with function, function_graph, nop:$t_static $tramps0 (want 1 1 0)" ;;
+esac
 
 # ---- fault injection: no trampoline, the shared path works -------------
 if [ -d $FI ]; then

@@ -28,6 +28,7 @@ POINT_RE = re.compile(
 MARK_RE = re.compile(r'^\[\s*(\d+\.\d+)\] ftarm-bench: mark (\w+)-(start|end) (\d+)')
 INIT_RE = re.compile(r'^\[\s*(\d+\.\d+)\] Run /init as init process')
 FUNCS_RE = re.compile(r'^bench: functions (\d+)')
+FAR_ON = 'ftrace: forcing far calls through the callsite veneers'
 STATIC_RE = re.compile(r'^bench: static (\w+): .*per_call_ns_1dp=(\d+\.\d)')
 
 
@@ -104,6 +105,9 @@ def parse(console, matrix):
         if label not in static:
             raise BenchError(f'{console}: no result for the static point {label}')
     funcs = next((int(m.group(1)) for m in map(FUNCS_RE.match, bench) if m), None)
+    if console.endswith('-far-bench.log') and not any(FAR_ON in ln for ln in dmesg):
+        raise BenchError(f'{console}: far mode did not take effect '
+                         '(no "forcing far calls" line in the kernel log)')
     init = next((float(m.group(1)) for m in map(INIT_RE.match, dmesg) if m), None)
     if init is None:
         raise BenchError(f'{console}: no "Run /init" line in the kernel log')

@@ -36,7 +36,9 @@ frags=("$TOP/configs/base.config" "$TOP/configs/ftrace.config" "$TOP/configs/ben
 
 for k in base series; do
 	src=$BUILD/src/$k obj=$BUILD/obj/bench-$k
-	bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}"
+	kfrags=("${frags[@]}")
+	[ $k = series ] && kfrags+=("$TOP/configs/bench-series.config")
+	bash "$TOP/scripts/config.sh" "$src" "$obj" "${kfrags[@]}"
 	bash "$TOP/scripts/build.sh" "$src" "$obj"
 	# The same source, built the same way for both kernels (the base has
 	# no Kconfig symbol for it).

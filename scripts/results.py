@@ -171,6 +171,8 @@ def parse_tap(lines):
 SERIES_FEATURE_CASES = {
     "ftrace/func-tramp-instances.tc", "ftrace/func-tramp-shared.tc",
     "ftrace/fgraph-tramp.tc", "ftrace/func-tramp-module.tc",
+    "ftrace/func-tramp-kprobe.tc", "ftrace/func-tramp-pid.tc",
+    "ftrace/func-tramp-veneer-kprobe.tc",
 }
 
 
@@ -186,11 +188,11 @@ def feature_checks(kernel, recs, klog):
             "name": "per-ops trampolines detected by " + r["name"]}
            for r in recs if r["suite"] == "ftracetest" and
            r["name"] in SERIES_FEATURE_CASES and r["result"] == "UNSUPPORTED"]
-    # The boot-time tracer self-tests must run through trampolines.
-    first = next((i for i, l in enumerate(klog)
-                  if l.startswith("Testing tracer function")), None)
-    if first is not None:
-        early = any(EARLY_TRAMP in l for l in klog[:first])
+    # The boot-time tracer self-tests must run through trampolines: the
+    # first one is allocated during them.
+    tests = [i for i, l in enumerate(klog) if l.startswith("Testing tracer ")]
+    if tests:
+        early = any(EARLY_TRAMP in l for l in klog[:tests[-1]])
         out.append({"suite": "guest", "name": "boot self-tests through trampolines",
                     "result": "PASS" if early else "FAIL"})
     return out
