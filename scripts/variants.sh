@@ -22,7 +22,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(nofgraph nomodules noregs cfi bti)
+[ ${#names[@]} -gt 0 ] || names=(bti noregs cfi nomodules nofgraph)
 BTI_TESTS=${BTI_TESTS:-"ftrace/func-tramp-instances.tc ftrace/func-tramp-shared.tc
 	ftrace/fgraph-tramp.tc ftrace/func-tramp-module.tc ftrace/func-tramp-churn.tc
 	ftrace/func-tramp-kprobe.tc ftrace/func-tramp-veneer-kprobe.tc ftrace/func-tramp-pid.tc
