@@ -292,7 +292,8 @@ def cmd_parse(a):
         recs.append({"suite": "guest", "name": "far calls forced",
                      "result": "PASS" if any(FAR_ON in l for l in klog)
                      else "FAIL"})
-    if any(os.path.basename(c) == "bti.config" for c in a.config):
+    if any(os.path.basename(c) in ("bti.config", "bti-kasan.config")
+           for c in a.config):
         # The BTI variant only proves something if BTI is enforced.
         recs.append({"suite": "guest", "name": "BTI enforced",
                      "result": "PASS" if any(BTI_ON in l for l in klog)

@@ -8,6 +8,7 @@
 #   cfi        CFI_CLANG with clang-16 (LLVM=-16), configured, and one
 #              traced file compiled: no veneers, kCFI and 6.1's two entry
 #              NOPs (cheap: the kCFI exclusion is a Kconfig matter);
+#   bti-kasan  (only when named) bti with KASAN_SW_TAGS, booted the same way;
 #   bti        ARM64_BTI_KERNEL with clang (LLVM=1), built and booted in
 #              far mode (ftrace_tramp_far=1: every call into ftrace and
 #              from a trampoline to its function is a BR X16) with the
@@ -104,7 +105,7 @@ for v in "${names[@]}"; do
 		continue
 	fi
 	llvm= cross=$CROSS
-	[ "$v" = bti ] && llvm=1
+	case $v in bti | bti-kasan) llvm=1 ;; esac
 	[ "$v" = noregs ] && cross=$(noregs_toolchain)
 	log "variants: $v: config and build${llvm:+ (LLVM=1)}"
 	if LLVM=$llvm CROSS=$cross bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}" "$frag" &&
@@ -116,14 +117,14 @@ for v in "${names[@]}"; do
 		log "variants: $v: FAILED to build (log $LOGS/build-series-$v.log)"
 	fi
 	recs+=("{\"suite\": \"variant-build\", \"name\": \"$v\", \"result\": \"$res\", \"log\": \"$LOGS/build-series-$v.log\"}")
-	if [ "$v" = bti ] && [ $res = PASS ]; then
+	if [ -n "$llvm" ] && [ $res = PASS ]; then
 		grep -q '^CONFIG_ARM64_BTI_KERNEL=y' "$obj/.config" ||
-			die "variants: bti: ARM64_BTI_KERNEL is not set in $obj/.config"
+			die "variants: $v: ARM64_BTI_KERNEL is not set in $obj/.config"
 		bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
-		console=$LOGS/console-series-bti-far-ftracetest.log
-		FTRACETEST=$BTI_TESTS bash "$TOP/scripts/boot.sh" series-bti far ftracetest ||
-			log "variants: bti: the guest did not finish (results below)"
-		parse_console series-bti far "$console" "$src" "$RESULTS/series-bti-far.json" 1 \
+		console=$LOGS/console-series-$v-far-ftracetest.log
+		FTRACETEST=$BTI_TESTS bash "$TOP/scripts/boot.sh" series-$v far ftracetest ||
+			log "variants: $v: the guest did not finish (results below)"
+		parse_console series-$v far "$console" "$src" "$RESULTS/series-$v-far.json" 1 \
 			"${frags[@]}" "$frag"
 	fi
 done
