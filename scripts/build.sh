@@ -32,6 +32,11 @@ kmake() {
 # A configuration without modules (a build-only variant) builds the Image.
 targets=(Image modules)
 grep -q '^CONFIG_MODULES=y' "$obj/.config" || targets=(Image)
+# BUILD_TARGETS: only these kbuild targets (directories such as
+# kernel/trace/, built as the configuration asks), no install: the quick
+# compile check of a build-only variant in make test.
+read -r -a only <<<"${BUILD_TARGETS:-}"
+[ ${#only[@]} -gt 0 ] && targets=("${only[@]}")
 log "build: $name: ${targets[*]} (-j$JOBS, log $logf)"
 t0=$(date +%s)
 if ! kmake "${targets[@]}" >"$logf" 2>&1; then
@@ -40,6 +45,7 @@ if ! kmake "${targets[@]}" >"$logf" 2>&1; then
 	die "build of $name failed" "$logf" "make tree, fix the patch in build/linux, make export"
 fi
 log "build: $name: ${targets[*]} done in $(($(date +%s) - t0))s ($(grep -c ' CC ' "$logf" || true) files compiled)"
+[ ${#only[@]} -gt 0 ] && exit 0
 # The ftrace selftests, installed the way users install them (the
 # kernel's kselftest-install target), for the guest (initramfs.sh).
 rm -rf "$obj/kselftest_install"

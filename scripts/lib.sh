@@ -68,11 +68,12 @@ parse_console() {
 # ext_modules SRC OBJ DIR LOG [MAKE ARGUMENT...]: build the modules whose
 # sources and Kbuild are in DIR out of tree against the kernel in OBJ, and
 # install them beside its own (OBJ/modinstall, with depmod's files).
+# EXT_CC: the compiler, when the kernel was not built with gcc.
 ext_modules() {
 	local src=$1 obj=$2 dir=$3 logf=$4
 	shift 4
 	local mk=(make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS LOCALVERSION=
-		CC="ccache ${CROSS}gcc" M="$dir" "$@")
+		CC="${EXT_CC:-ccache ${CROSS}gcc}" M="$dir" "$@")
 	{ "${mk[@]}" modules && "${mk[@]}" INSTALL_MOD_PATH="$obj/modinstall" \
 		INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod modules_install; } >"$logf" 2>&1
 }

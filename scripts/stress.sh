@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # stress: make stress, and the short round of make test.  Builds the
-# series with the debug configuration (configs/stress.config: lockdep,
-# KASAN, DEBUG_LIST, DEBUG_ATOMIC_SLEEP, the hang detectors, fail_function)
-# and the test modules of guest/modules against it, boots it with
+# series with the debug configuration (configs/debug.config: lockdep,
+# DEBUG_LIST, DEBUG_ATOMIC_SLEEP, the hang detectors, fail_function; and
+# configs/stress.config: generic KASAN) and the test modules of
+# guest/modules against it, boots it with
 # GUEST_CPUS (default 4) vCPUs in near and forced-far mode side by side,
 # and runs guest/stress.sh for DURATION seconds in each.  Results go to
 # build/results/stress-MODE.json: each check of the guest, the boot
@@ -10,6 +11,10 @@
 # splat, RCU stall or hang fails).
 #   DURATION  seconds of churn a guest (default 300)
 #   MODES     "near far" (default), or one of them
+#   STRESS_KERNEL  "stress" (default: the debug kernel above), or
+#             "series-bti": the bti variant that scripts/variants.sh built
+#             (clang, BTI, configs/debug.config, no KASAN), as make test
+#             does so that its short round costs no kernel build of its own
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,11 +24,28 @@ case $secs in ''|*[!0-9]*) die "DURATION must be a number of seconds, not '$secs
 
 rm -f "$RESULTS"/stress-*.json
 bash "$TOP/scripts/apply.sh"
-src=$BUILD/src/series obj=$BUILD/obj/stress
+kname=${STRESS_KERNEL:-stress} label=stress
+src=$BUILD/src/series obj=$BUILD/obj/$kname
 frags=()
-for f in ${CONFIGS:-base ftrace} series stress; do frags+=("$TOP/configs/$f.config"); done
-bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}"
-bash "$TOP/scripts/build.sh" "$src" "$obj"
+case $kname in
+stress)
+	for f in ${CONFIGS:-base ftrace} series debug stress; do frags+=("$TOP/configs/$f.config"); done
+	bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}"
+	bash "$TOP/scripts/build.sh" "$src" "$obj"
+	;;
+series-bti)
+	for f in ${CONFIGS:-base ftrace} series debug variants/bti; do frags+=("$TOP/configs/$f.config"); done
+	[ -f "$obj/arch/arm64/boot/Image" ] ||
+		die "no bti variant kernel in $obj" "" "make variants VARIANTS=bti"
+	for o in PROVE_LOCKING FAIL_FUNCTION ARM64_BTI_KERNEL; do
+		grep -q "^CONFIG_$o=y" "$obj/.config" ||
+			die "the kernel in $obj lacks CONFIG_$o (configs/debug.config)" "" "make variants VARIANTS=bti"
+	done
+	export EXT_CC="ccache clang"
+	label=stress-bti
+	;;
+*) die "STRESS_KERNEL must be stress or series-bti, not '$kname'" ;;
+esac
 
 # The test modules, built out of tree in a copy (Kbuild writes next to the
 # sources) and installed with the kernel's modules.
@@ -33,7 +55,7 @@ for f in "$TOP"/guest/modules/*; do
 	cmp -s "$f" "$mod/${f##*/}" || cp "$f" "$mod/"
 done
 log "stress: building guest/modules (log $logf)"
-ext_modules "$src" "$obj" "$mod" "$logf" W=1 || {
+ext_modules "$src" "$obj" "$mod" "$logf" W=1 ${EXT_CC:+LLVM=1} || {
 	grep -m 10 -E 'error:|warning:' "$logf" >&2 || tail -n 20 "$logf" >&2
 	die "the stress test modules do not build" "$logf" "fix guest/modules/"
 }
@@ -50,16 +72,16 @@ export GUEST_CPUS=${GUEST_CPUS:-4} BOOT_EXTRA="ftarm.stress_secs=$secs"
 log "stress: $secs s of churn in each of: $modes ($GUEST_CPUS vCPUs)"
 pids=()
 for m in $modes; do
-	bash "$TOP/scripts/boot.sh" stress "$m" stress "$timeout" &
+	bash "$TOP/scripts/boot.sh" "$kname" "$m" stress "$timeout" &
 	pids+=($!)
 done
 fail=0
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
 for m in $modes; do
-	console=$LOGS/console-stress-$m-stress.log
+	console=$LOGS/console-$kname-$m-stress.log
 	[ -f "$console" ] || continue
 	grep -a -E '^stress: (churn|FAIL|PASS)' "$console" | tr -d '\r' | sed "s/^/  $m: /"
-	parse_console stress "$m" "$console" "$src" "$RESULTS/stress-$m.json" 1 "${frags[@]}"
+	parse_console "$label" "$m" "$console" "$src" "$RESULTS/stress-$m.json" 1 "${frags[@]}"
 done
 [ $fail = 0 ] || log "stress: a guest did not finish (see above); its results say what ran"
 # make test summarises these with everything else (STRESS_SUMMARY=0).

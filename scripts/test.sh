@@ -38,17 +38,24 @@ else
 fi
 # The configurations the series must also support (scripts/variants.sh);
 # VARIANTS=none skips them, VARIANTS="bti" runs one.
+# The build-only ones are compile checks here (VARIANT_SCOPE=objects: the
+# directories the series changes); make variants builds them whole.
 rm -f "$RESULTS/variants.json" "$RESULTS/series-bti-far.json"
 if [ "${VARIANTS:-all}" != none ]; then
 	v=${VARIANTS:-all}
 	[ "$v" = all ] && v=
-	bash "$TOP/scripts/variants.sh" $v
+	VARIANT_SCOPE=${VARIANT_SCOPE:-objects} bash "$TOP/scripts/variants.sh" $v
 fi
-# A short stress round on the debug kernel, near and far
-# (scripts/stress.sh; STRESS=none skips it).
+# A short stress round, near and far (scripts/stress.sh; STRESS=none skips
+# it), on the bti variant's kernel when this run built it (clang, BTI,
+# lockdep and the other checks of configs/debug.config): no build of its
+# own. Without it, on make stress's debug kernel (a build more).
 rm -f "$RESULTS"/stress-*.json
+sk=stress
+case " ${VARIANTS:-all} " in *" all "* | *" bti "*) sk=series-bti ;; esac
 if [ "${STRESS:-short}" != none ]; then
-	if ! DURATION=${STRESS_DURATION:-60} STRESS_SUMMARY=0 bash "$TOP/scripts/stress.sh"; then
+	if ! STRESS_KERNEL=${STRESS_KERNEL:-$sk} DURATION=${STRESS_DURATION:-60} STRESS_SUMMARY=0 \
+		bash "$TOP/scripts/stress.sh"; then
 		log "test: the stress round failed before its results (see above)"
 		[ -n "$(ls "$RESULTS"/stress-*.json 2>/dev/null)" ] ||
 			echo '{"kernel": "stress", "mode": "round", "results": [{"suite": "stress", "name": "round ran", "result": "FAIL"}]}' \

@@ -15,6 +15,14 @@
 #              boot self-tests, KUnit and the ftracetest cases in
 #              BTI_TESTS: QEMU -cpu max enforces BTI, so a BR to a target
 #              without its landing pad faults.
+# VARIANT_SCOPE=objects (make test) builds the build-only variants
+# (nofgraph, nomodules, noregs) as a compile check: the kbuild directories
+# of the files the series changes (series_dirs), each built as that
+# configuration asks, without the rest of the kernel and without the link;
+# the default (make variants) builds the whole Image and modules.
+# The bti variant merges configs/debug.config too (lockdep, atomic-sleep,
+# list and hang checks, fail_function): make test's short stress round
+# runs on that kernel (scripts/stress.sh, STRESS_KERNEL=series-bti).
 # Each variant is one result in build/results/variants.json (a failed build
 # is a FAIL with its log, and the next variant still runs); the BTI boot is
 # build/results/series-bti-far.json.
@@ -37,6 +45,16 @@ src=$BUILD/src/series
 frags=()
 for f in ${CONFIGS:-base ftrace} series; do frags+=("$TOP/configs/$f.config"); done
 out=$RESULTS/variants.json
+scope=${VARIANT_SCOPE:-full}
+case $scope in full | objects) ;; *) die "VARIANT_SCOPE must be full or objects, not '$scope'" ;; esac
+
+# series_dirs: the kbuild directories of the C and assembly files that
+# patches/ changes in the kernel proper (not samples/, tools/).
+series_dirs() {
+	sed -n 's|^+++ b/\(.*\)/[^/]*\.[cS]$|\1/|p' "$TOP"/patches/*.patch |
+		grep -v -E '^(samples|tools|Documentation|scripts)/' | sort -u |
+		awk '{ for (i = 1; i <= n; i++) if (index($0, d[i]) == 1) next; d[++n] = $0; print }'
+}
 
 # noregs_toolchain: a directory holding the cross binutils and, as its gcc,
 # scripts/nopatchable-gcc; prints the CROSS_COMPILE prefix for it.
@@ -104,19 +122,24 @@ for v in "${names[@]}"; do
 		recs+=("{\"suite\": \"variant-build\", \"name\": \"cfi\", \"result\": \"$res\", \"log\": \"$LOGS/build-series-cfi.log\"}")
 		continue
 	fi
-	llvm= cross=$CROSS
-	case $v in bti | bti-kasan) llvm=1 ;; esac
+	llvm= cross=$CROSS targets= vfrags=("$frag") what=$v
+	case $v in bti | bti-kasan) llvm=1 vfrags=("$TOP/configs/debug.config" "$frag") ;; esac
 	[ "$v" = noregs ] && cross=$(noregs_toolchain)
-	log "variants: $v: config and build${llvm:+ (LLVM=1)}"
-	if LLVM=$llvm CROSS=$cross bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}" "$frag" &&
+	if [ "$scope" = objects ] && [ -z "$llvm" ]; then
+		targets=$(series_dirs | tr '\n' ' ')
+		targets=${targets% }
+		what="$v (objects: $targets)"
+	fi
+	log "variants: $v: config and build${llvm:+ (LLVM=1)}${targets:+ of $targets}"
+	if LLVM=$llvm CROSS=$cross bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}" "${vfrags[@]}" &&
 		variant_config_ok "$v" "$obj/.config" &&
-		LLVM=$llvm CROSS=$cross bash "$TOP/scripts/build.sh" "$src" "$obj"; then
+		BUILD_TARGETS=$targets LLVM=$llvm CROSS=$cross bash "$TOP/scripts/build.sh" "$src" "$obj"; then
 		res=PASS
 	else
 		res=FAIL
 		log "variants: $v: FAILED to build (log $LOGS/build-series-$v.log)"
 	fi
-	recs+=("{\"suite\": \"variant-build\", \"name\": \"$v\", \"result\": \"$res\", \"log\": \"$LOGS/build-series-$v.log\"}")
+	recs+=("{\"suite\": \"variant-build\", \"name\": \"$what\", \"result\": \"$res\", \"log\": \"$LOGS/build-series-$v.log\"}")
 	if [ -n "$llvm" ] && [ $res = PASS ]; then
 		grep -q '^CONFIG_ARM64_BTI_KERNEL=y' "$obj/.config" ||
 			die "variants: $v: ARM64_BTI_KERNEL is not set in $obj/.config"
@@ -125,7 +148,7 @@ for v in "${names[@]}"; do
 		FTRACETEST=$BTI_TESTS bash "$TOP/scripts/boot.sh" series-$v far ftracetest ||
 			log "variants: $v: the guest did not finish (results below)"
 		parse_console series-$v far "$console" "$src" "$RESULTS/series-$v-far.json" 1 \
-			"${frags[@]}" "$frag"
+			"${frags[@]}" "${vfrags[@]}"
 	fi
 done
 (IFS=,; echo "{\"kernel\": \"series\", \"mode\": \"variants\", \"results\": [${recs[*]}]}") >"$out"
