@@ -108,6 +108,15 @@ if ! modprobe ftarm_stress; then
 	exit 1
 fi
 
+# ---- the callsite slots are read-only, as text is ----------------------
+# ftarm_stress decodes the veneer before a kernel and a module function and
+# tries a plain store to its slot (see guest/modules/ftarm_stress.c).
+slots=$(cat $D/slots 2>/dev/null | tr '\n' ' ')
+case "$slots" in
+"kernel read-only module read-only ") pass "slots-read-only: $slots" ;;
+*) fail "slots-read-only: want the kernel's and the module's slots read-only, got: ${slots:-nothing}" ;;
+esac
+
 # ---- warm-up: a static ops' trampoline lives as long as its registration --
 # The top-level tracers use static ops (global_ops, the graph ops): each
 # registration gets a trampoline, and unregistering frees it after

@@ -6,6 +6,7 @@
 # usage: kernel.sh KERNEL "MODES" STAGES
 #   MODES "auto": near, and far too when the tree has the series' forced-far
 #   knob (the boot parameter ftrace_tramp_far).
+#   STAGES "build": build the kernel, its modules and initramfs, boot nothing.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -29,6 +30,7 @@ all=("${frags[@]}")
 bash "$TOP/scripts/config.sh" "$src" "$obj" "${all[@]}"
 bash "$TOP/scripts/build.sh" "$src" "$obj"
 bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
+[ "$stages" = build ] && exit 0
 # The modes boot side by side: a guest running ftracetest keeps about one
 # vCPU busy, and the machine has two cores.
 pids=()

@@ -13,10 +13,19 @@
  * one kernel thread per online CPU while .../workers holds 1, so that the
  * callsites being patched by the churn are being executed on every CPU.
  * The threads run at the lowest priority and sleep briefly every 256 calls.
+ *
+ * Reading .../slots says, for the callsite slot of a kernel function
+ * (wake_up_process()) and of one of this module (ftarm_counted_0()), found
+ * by decoding the veneer before the function, whether a plain kernel store
+ * to it faults: "kernel read-only", "kernel writable" or "kernel none" (no
+ * veneer), then the same for "module".  The slots hold the addresses that
+ * the veneers branch to and must be read-only, as text is.
  */
 #define pr_fmt(fmt) "ftarm_stress: " fmt
 
 #include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/sizes.h>
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
@@ -105,6 +114,51 @@ static int calls_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(calls);
+
+/*
+ * The slot that the veneer before @func loads (ADRP X16; LDR X16, [X16, #off];
+ * BR X16, the three instructions before the function), or NULL.
+ */
+static u64 *veneer_slot(unsigned long func)
+{
+	u32 adrp, ldr, br;
+	s64 page;
+
+	if (copy_from_kernel_nofault(&adrp, (void *)(func - 12), 4) ||
+	    copy_from_kernel_nofault(&ldr, (void *)(func - 8), 4) ||
+	    copy_from_kernel_nofault(&br, (void *)(func - 4), 4))
+		return NULL;
+	adrp = le32_to_cpu(adrp);
+	ldr = le32_to_cpu(ldr);
+	br = le32_to_cpu(br);
+	if ((adrp & 0x9f00001f) != 0x90000010 ||	/* ADRP X16 */
+	    (ldr & 0xffc003ff) != 0xf9400210 ||		/* LDR X16, [X16] */
+	    br != 0xd61f0200)				/* BR X16 */
+		return NULL;
+
+	/* immhi:immlo, a signed count of 4 KiB pages */
+	page = sign_extend64((((adrp >> 5) & 0x7ffff) << 2) | ((adrp >> 29) & 3), 20) * SZ_4K;
+	return (u64 *)(((func - 12) & ~0xfffUL) + page + ((ldr >> 10) & 0xfff) * 8);
+}
+
+static const char *slot_state(unsigned long func)
+{
+	u64 *slot = veneer_slot(func);
+	u64 val;
+
+	if (!slot || copy_from_kernel_nofault(&val, slot, sizeof(val)))
+		return "none";
+	/* The same value back: nothing changes if the store goes through. */
+	return copy_to_kernel_nofault(slot, &val, sizeof(val)) ? "read-only" : "writable";
+}
+
+static int slots_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "kernel %s\n", slot_state((unsigned long)wake_up_process));
+	seq_printf(m, "module %s\n", slot_state((unsigned long)ftarm_counted_0));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(slots);
 
 /* The worker threads, one a CPU, while "workers" holds 1. */
 static DEFINE_MUTEX(workers_lock);
@@ -199,6 +253,7 @@ static int __init ftarm_stress_init(void)
 	debugfs_create_file("call", 0200, dir, NULL, &call_fops);
 	debugfs_create_file("calls", 0444, dir, NULL, &calls_fops);
 	debugfs_create_file("workers", 0600, dir, NULL, &workers_fops);
+	debugfs_create_file("slots", 0444, dir, NULL, &slots_fops);
 	return 0;
 }
 
