@@ -29,7 +29,8 @@ MARK_RE = re.compile(r'^\[\s*(\d+\.\d+)\] ftarm-bench: mark (\w+)-(start|end) (\
 INIT_RE = re.compile(r'^\[\s*(\d+\.\d+)\] Run /init as init process')
 FUNCS_RE = re.compile(r'^bench: functions (\d+)')
 FAR_ON = 'ftrace: forcing far calls through the callsite veneers'
-STATIC_RE = re.compile(r'^bench: static (\w+): .*per_call_ns_1dp=(\d+\.\d)')
+# " per_call_ns_1dp=": not the untraced_per_call_ns_1dp= that follows it.
+STATIC_RE = re.compile(r'^bench: static (\w+): .* per_call_ns_1dp=(\d+\.\d)')
 
 
 class BenchError(Exception):
@@ -89,9 +90,13 @@ def parse(console, matrix):
                          + '; '.join(bad[:5]))
     points = {}
     for ln in bench:
+        # The matrix runs first; the static points that follow print the
+        # same kind of line, R=0 I=0, with the function tracer on.
         m = POINT_RE.search(ln)
-        if m:
+        if m and not ln.startswith('bench: static'):
             r, i, s, calls = (int(x) for x in m.groups()[:4])
+            if (r, i, s) in points:
+                continue
             points[(r, i, s)] = {
                 'relevant': r, 'irrelevant': i, 'save_regs': s, 'calls': calls,
                 'per_call': float(m.group(5)), 'untraced': float(m.group(6))}
