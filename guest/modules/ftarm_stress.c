@@ -141,6 +141,21 @@ static u64 *veneer_slot(unsigned long func)
 	return (u64 *)(((func - 12) & ~0xfffUL) + page + ((ldr >> 10) & 0xfff) * 8);
 }
 
+/*
+ * A plain kernel store of @val to @p, which faults if @p is read-only
+ * (copy_to_kernel_nofault() does the same, but is not exported).
+ */
+static bool store_faults(u64 *p, u64 val)
+{
+	pagefault_disable();
+	__put_kernel_nofault(p, &val, u64, fault);
+	pagefault_enable();
+	return false;
+fault:
+	pagefault_enable();
+	return true;
+}
+
 static const char *slot_state(unsigned long func)
 {
 	u64 *slot = veneer_slot(func);
@@ -149,7 +164,7 @@ static const char *slot_state(unsigned long func)
 	if (!slot || copy_from_kernel_nofault(&val, slot, sizeof(val)))
 		return "none";
 	/* The same value back: nothing changes if the store goes through. */
-	return copy_to_kernel_nofault(slot, &val, sizeof(val)) ? "read-only" : "writable";
+	return store_faults(slot, val) ? "read-only" : "writable";
 }
 
 static int slots_show(struct seq_file *m, void *v)
