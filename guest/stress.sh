@@ -19,7 +19,10 @@
 # (fail_function on ftrace_tramp_alloc): the instance must work through
 # the shared trampoline with exact events, the log must say so, and no
 # trampoline may be left allocated.  After it, nothing may stay enabled
-# and the number of trampolines must be back where it started.
+# and the number of trampolines must be back where it started.  Last,
+# ftarm_orphan.ko shuts ftrace down as ftrace_bug() does and checks that an
+# ops unregistered then stops being called from the trampoline that its
+# callsite still leads to (the trampoline is orphaned, not freed).
 #
 # Every check prints "stress: PASS: NAME ..." or "stress: FAIL: NAME ...",
 # which scripts/results.py records; the kernel log is checked on the host.
@@ -338,5 +341,19 @@ left=$(grep -c . $T/enabled_functions)
 	fail "noleak: $(tramps) trampolines, $tramps0 after warm-up"
 hot=$(cat /proc/loadavg)
 echo "stress: load average at the end: $hot"
+
+# ---- last: a trampoline once ftrace has shut itself down ---------------------
+# ftarm_orphan calls ftrace_kill() (as ftrace_bug() does), so nothing that
+# uses ftrace may run after it in this boot.
+if modprobe ftarm_orphan; then
+	res=$(dmesg | grep -a -E 'ftarm_orphan: (PASS|FAIL)' | tail -n 1)
+	case $res in
+	*"ftarm_orphan: PASS: "*) pass "orphan: ${res#*PASS: }" ;;
+	*"ftarm_orphan: FAIL: "*) fail "orphan: ${res#*FAIL: }" ;;
+	*) fail "orphan: ftarm_orphan printed no result" ;;
+	esac
+else
+	fail "orphan: cannot load ftarm_orphan"
+fi
 [ -f $W/failed ] && exit 1
 exit 0

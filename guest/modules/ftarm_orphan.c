@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ftarm_orphan: what happens to an ops' trampoline once ftrace has shut
+ * itself down (ftrace_bug() -> ftrace_kill(), ftrace_disabled set).
+ *
+ * From then on the core no longer patches callsites, so one that leads to a
+ * trampoline keeps leading there after the ops is unregistered (which fails
+ * with -ENODEV), and the ops' owner may free the ops and its callback. The
+ * series keeps such a trampoline but makes it call ftrace_stub() instead of
+ * the ops' function ("orphan"), rather than free code that runs or go on
+ * calling into an ops that may be gone, and takes the ops out of the ops
+ * list, which ftrace_caller still calls (6.1 left it there).
+ *
+ * On load, this module:
+ *  1. registers an ops with a counting callback on ftarm_orphan_one(), and
+ *     two on ftarm_orphan_two() (whose callsite then goes to ftrace_caller
+ *     and the ops list), and checks that the first got a trampoline of its
+ *     own and that all count exactly;
+ *  2. calls ftrace_kill() (not exported: its address comes from a kprobe
+ *     registered on it and removed at once), as ftrace_bug() does;
+ *  3. unregisters the three, which must fail with -ENODEV and leave the
+ *     first without a trampoline (the core handed it to the architecture);
+ *  4. checks that both callsites still branch (a BL in the function's first
+ *     instructions: the test would prove nothing otherwise), calls the
+ *     functions again and checks that no callback is called any more,
+ *     neither from the orphaned trampoline nor from the ops list.
+ * It prints one line, "ftarm_orphan: PASS: ..." or "ftarm_orphan: FAIL: ...".
+ * ftrace stays disabled until the next boot: load it last.
+ */
+#define pr_fmt(fmt) "ftarm_orphan: " fmt
+
+#include <linux/errno.h>
+#include <linux/ftrace.h>
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <asm/insn.h>
+
+#define NR_CALLS	100
+
+/*
+ * ftarm_orphan_one() is traced by one ops, through its trampoline;
+ * ftarm_orphan_two() by two, so its callsite goes to ftrace_caller and the
+ * ops list function.
+ */
+static unsigned long calls[2];
+static unsigned long callbacks[3];
+
+static noinline void ftarm_orphan_one(void)
+{
+	WRITE_ONCE(calls[0], READ_ONCE(calls[0]) + 1);
+}
+
+static noinline void ftarm_orphan_two(void)
+{
+	WRITE_ONCE(calls[1], READ_ONCE(calls[1]) + 1);
+}
+
+#define FTARM_CALLBACK(n)						\
+static void notrace ftarm_orphan_cb##n(unsigned long ip,			\
+				       unsigned long parent_ip,		\
+				       struct ftrace_ops *op,		\
+				       struct ftrace_regs *fregs)	\
+{									\
+	WRITE_ONCE(callbacks[n], READ_ONCE(callbacks[n]) + 1);		\
+}
+FTARM_CALLBACK(0)
+FTARM_CALLBACK(1)
+FTARM_CALLBACK(2)
+
+static struct ftrace_ops ops[3] = {
+	{ .func = ftarm_orphan_cb0 },
+	{ .func = ftarm_orphan_cb1 },
+	{ .func = ftarm_orphan_cb2 },
+};
+
+static void call_both(int n)
+{
+	void (*volatile one)(void) = ftarm_orphan_one;
+	void (*volatile two)(void) = ftarm_orphan_two;
+
+	while (n--) {
+		one();
+		two();
+	}
+}
+
+/* Whether one of the function's first three instructions is a BL. */
+static bool callsite_branches(void *func)
+{
+	u32 *p = func;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (aarch64_insn_is_bl(le32_to_cpu(READ_ONCE(p[i]))))
+			return true;
+	return false;
+}
+
+static void (*find_ftrace_kill(void))(void)
+{
+	struct kprobe kp = { .symbol_name = "ftrace_kill" };
+	void *addr;
+
+	if (register_kprobe(&kp))
+		return NULL;
+	addr = kp.addr;
+	unregister_kprobe(&kp);
+	return addr;
+}
+
+static int __init ftarm_orphan_init(void)
+{
+	void (*kill)(void) = find_ftrace_kill();
+	int i, ret = 0, nr = 0;
+
+	if (!kill) {
+		pr_err("FAIL: setup: ftrace_kill() not found\n");
+		return 0;
+	}
+	for (i = 0; i < 3 && !ret; i++) {
+		ret = ftrace_set_filter_ip(&ops[i], i ? (unsigned long)ftarm_orphan_two :
+					   (unsigned long)ftarm_orphan_one, 0, 0);
+		if (!ret)
+			ret = register_ftrace_function(&ops[i]);
+		if (!ret)
+			nr++;
+	}
+	if (ret) {
+		pr_err("FAIL: setup: cannot register ops %d: %d\n", nr, ret);
+		goto out_unregister;
+	}
+	call_both(NR_CALLS);
+	if (!ops[0].trampoline || callbacks[0] != NR_CALLS ||
+	    callbacks[1] != NR_CALLS || callbacks[2] != NR_CALLS) {
+		pr_err("FAIL: setup: trampoline %pS, callbacks %lu %lu %lu for %d calls\n",
+		       (void *)ops[0].trampoline, callbacks[0], callbacks[1],
+		       callbacks[2], NR_CALLS);
+		goto out_unregister;
+	}
+
+	kill();
+	for (i = 0; i < 3; i++) {
+		ret = unregister_ftrace_function(&ops[i]);
+		if (ret != -ENODEV) {
+			pr_err("FAIL: unregister of ops %d after ftrace_kill() returned %d, not -ENODEV\n",
+			       i, ret);
+			return 0;
+		}
+	}
+	if (ops[0].trampoline) {
+		pr_err("FAIL: the ops still has its trampoline %pS\n",
+		       (void *)ops[0].trampoline);
+		return 0;
+	}
+	if (!callsite_branches(ftarm_orphan_one) ||
+	    !callsite_branches(ftarm_orphan_two)) {
+		pr_err("FAIL: a callsite no longer branches: nothing to test\n");
+		return 0;
+	}
+	call_both(NR_CALLS);
+	if (callbacks[0] != NR_CALLS || callbacks[1] != NR_CALLS ||
+	    callbacks[2] != NR_CALLS || calls[0] != 2 * NR_CALLS ||
+	    calls[1] != 2 * NR_CALLS) {
+		pr_err("FAIL: after unregister: callbacks %lu (trampoline) %lu %lu (list), want %d each; calls %lu %lu\n",
+		       callbacks[0], callbacks[1], callbacks[2], NR_CALLS,
+		       calls[0], calls[1]);
+		return 0;
+	}
+	pr_info("PASS: the callsites still branch, and neither the orphaned trampoline nor the list calls the unregistered ops (%d calls each)\n",
+		NR_CALLS);
+	return 0;
+
+out_unregister:
+	while (nr--)
+		unregister_ftrace_function(&ops[nr]);
+	return 0;
+}
+module_init(ftarm_orphan_init);
+
+/* Never unloaded: the callsite may still lead to its old trampoline. */
+MODULE_DESCRIPTION("Test of ftrace trampolines orphaned by ftrace_kill()");
+MODULE_LICENSE("GPL");
