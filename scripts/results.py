@@ -175,6 +175,10 @@ SERIES_FEATURE_CASES = {
     "ftrace/fgraph-tramp.tc", "ftrace/func-tramp-module.tc",
     "ftrace/func-tramp-kprobe.tc", "ftrace/func-tramp-pid.tc",
     "ftrace/func-tramp-veneer-kprobe.tc",
+    # Direct calls: UNRESOLVED on the base (no direct-call samples on 6.1
+    # arm64), and the last two come with the series.
+    "direct/ftrace-direct.tc", "direct/kprobe-direct.tc",
+    "direct/ftrace-direct-shared.tc", "direct/ftrace-direct-modify.tc",
 }
 
 
@@ -191,6 +195,14 @@ def feature_checks(kernel, recs, klog):
            for r in recs if r["suite"] == "ftracetest" and
            r["name"] in SERIES_FEATURE_CASES and
            r["result"] not in ("PASS", "FAIL")]
+    # A callsite that cannot reach its target (a direct trampoline, or a
+    # per-ops one) falls back to ftrace_regs_caller and the log names it:
+    # in these guests every callsite has a slot, so it must never happen
+    # (it would also let a direct-call test pass through the shared path).
+    fallback = [l for l in klog if "calling it from ftrace_regs_caller" in l]
+    out.append({"suite": "guest", "name": "every callsite reaches its target",
+                "result": "FAIL" if fallback else "PASS",
+                **({"detail": fallback[0]} if fallback else {})})
     # The boot-time tracer self-tests must run through trampolines: the
     # first one is allocated during them.
     tests = [i for i, l in enumerate(klog) if l.startswith("Testing tracer ")]

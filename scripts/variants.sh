@@ -42,7 +42,8 @@ BTI_TESTS=${BTI_TESTS:-"ftrace/func-tramp-instances.tc ftrace/func-tramp-shared.
 	kprobe/kretprobe_args.tc kprobe/probepoint.tc
 	ftrace/func_set_ftrace_file.tc ftrace/fgraph-filter.tc ftrace/func-filter-glob.tc
 	ftrace/func_mod_trace.tc ftrace/func-filter-pid.tc ftrace/func_profiler.tc
-	instances/instance-event.tc kprobe/kprobe_args.tc"}
+	instances/instance-event.tc kprobe/kprobe_args.tc
+	direct/ftrace-direct.tc direct/ftrace-direct-shared.tc"}
 
 bash "$TOP/scripts/apply.sh"
 src=$BUILD/src/series
