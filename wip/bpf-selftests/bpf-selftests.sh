@@ -41,7 +41,7 @@
 # cross gcc's C library; gcc-aarch64-linux-gnu only recommends it), clang-16,
 # llvm (llvm-strip), dwarves (pahole, for the kernel's BTF), libelf-dev and
 # zlib1g-dev (the host bpftool and resolve_btfids; their headers, shared
-# by all architectures, serve the arm64 build too), pkg-config.
+# by all architectures, serve the arm64 build too), rsync.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -235,7 +235,8 @@ if ! smake test_progs >"$logf" 2>&1; then
 	die "the BPF selftests do not build" "$logf" \
 		"a test that needs a newer clang or a config option: see the first error"
 fi
-nbpf=$(ls "$sel"/*.bpf.o 2>/dev/null | grep -c -v -E '\.(l)?linked[0-9]\.o$' || true)
+bpfobjs=("$sel"/*.bpf.o)
+nbpf=${#bpfobjs[@]}
 log "bpf-selftests: built in $(($(date +%s) - t0))s ($nbpf BPF objects)"
 for f in test_progs urandom_read liburandom_read.so; do
 	case $(file -L "$sel/$f") in
@@ -257,11 +258,10 @@ rm -rf "$guest"
 mkdir -p "$guest/bpf" "$guest/lib/aarch64-linux-gnu"
 cp "$sel/test_progs" "$sel/urandom_read" "$sel/liburandom_read.so" "$guest/bpf/"
 # Every BPF object: the skeleton tests carry theirs inside test_progs, the
-# others open ./NAME.bpf.o. The intermediate objects of the skeleton
-# generation (.linked1-3.o, .llinked1-3.o) are not used at run time. The
-# DWARF goes (llvm-strip -g keeps .BTF and .BTF.ext, which libbpf uses).
-for f in "$sel"/*.bpf.o; do
-	case $f in *.linked[123].o | *.llinked[123].o) continue ;; esac
+# others open ./NAME.bpf.o (the skeleton generation's intermediate
+# NAME.bpf.linked1.o... are not used at run time). The DWARF goes
+# (llvm-strip -g keeps .BTF and .BTF.ext, which libbpf uses).
+for f in "${bpfobjs[@]}"; do
 	llvm-strip -g -o "$guest/bpf/${f##*/}" "$f"
 done
 # The btf_dump test compares its output with the expected one kept in
@@ -282,9 +282,11 @@ for l in $need; do
 	case $l in
 	libc.so.6 | ld-linux-aarch64.so.1) ;; # initramfs.sh copies these
 	libm.so.6 | libpthread.so.0 | librt.so.1 | libdl.so.2)
-		f=$(${CROSS}gcc -print-file-name="$l")
-		[ -f "$f" ] || die "no arm64 $l for the guest" "" "apt-get install libc6-dev-arm64-cross"
-		# glibc 2.34 and later: empty stubs; the guest's libc6 has them too
+		# Other parts of the guest's glibc (Debian's libc6, deps.sh), so
+		# that they match its libc.so.6; 6.1's test_progs needs none of
+		# them (glibc 2.34 moved pthread and rt into libc).
+		f=$BUILD/sysroot/lib/aarch64-linux-gnu/$l
+		[ -f "$f" ] || die "no arm64 $l in $BUILD/sysroot for the guest" "" "make deps"
 		cp -L "$f" "$guest/lib/aarch64-linux-gnu/" ;;
 	*) [ -e "$guest/lib/aarch64-linux-gnu/$l" ] ||
 		die "test_progs needs $l, which is not staged" "" "add its arm64 package and copy it here" ;;
