@@ -67,6 +67,30 @@ else
 	static_point notramp
 fi
 
+# One empty BPF fentry program on the same function (guest/bpf:
+# ftarm_bench, in /bpf), timed by the module's rerun parameter once the
+# program is attached: "cannot attach" where the kernel has no direct calls
+# (the base).
+if [ -x /bpf/test_progs ] &&
+	modprobe ftrace-ops-bench nr_relevant=0 nr_irrelevant=0 save_regs=0 nr_calls="$calls"; then
+	out=$(cd /bpf && FTARM_BENCH_CALLS=$calls ./test_progs -v -t ftarm_bench 2>&1)
+	att=$(echo "$out" | sed -n 's/^ftarm_bench: attach: //p' | tail -n 1)
+	line=$(dmesg | grep 'ftrace-ops-bench: rerun' | tail -n 1)
+	if [ "$att" = 0 ] && [ -n "$line" ]; then
+		echo "bench: fentry: $line"
+	elif [ -n "$att" ] && [ "$att" != 0 ]; then
+		echo "bench: fentry: cannot attach ($att)"
+	else
+		echo "bench: fentry point failed"
+		echo "$out" | tail -n 20
+		rc=1
+	fi
+	rmmod ftrace-ops-bench
+else
+	echo "bench: fentry point failed (no /bpf/test_progs, or the module did not load)"
+	rc=1
+fi
+
 echo "bench: functions $(wc -l <$t/available_filter_functions)"
 n=0
 while [ $n -lt "$reps" ]; do

@@ -31,6 +31,9 @@ FUNCS_RE = re.compile(r'^bench: functions (\d+)')
 FAR_ON = 'ftrace: forcing far calls through the callsite veneers'
 # " per_call_ns_1dp=": not the untraced_per_call_ns_1dp= that follows it.
 STATIC_RE = re.compile(r'^bench: static (\w+): .* per_call_ns_1dp=(\d+\.\d)')
+# guest/bench.sh's BPF point: the module's rerun line, or why there is none.
+FENTRY_RE = re.compile(r'^bench: fentry: (?:.* per_call_ns_1dp=(\d+\.\d)'
+                       r'|cannot attach \((.*)\))')
 
 
 class BenchError(Exception):
@@ -109,6 +112,11 @@ def parse(console, matrix):
     for label in ('runtime', 'notramp'):
         if label not in static:
             raise BenchError(f'{console}: no result for the static point {label}')
+    fentry = next(((float(m.group(1)) if m.group(1) else
+                    'cannot attach (%s)' % m.group(2))
+                   for m in map(FENTRY_RE.match, bench) if m), None)
+    if fentry is None:
+        raise BenchError(f'{console}: no result for the BPF fentry point')
     funcs = next((int(m.group(1)) for m in map(FUNCS_RE.match, bench) if m), None)
     if console.endswith('-far-bench.log') and not any(FAR_ON in ln for ln in dmesg):
         raise BenchError(f'{console}: far mode did not take effect '
@@ -135,6 +143,7 @@ def parse(console, matrix):
     return {
         'points': [points[p] for p in matrix],
         'static': static,
+        'fentry': fentry,
         'functions': funcs,
         'boot_to_init_ms': round(init * 1e3, 3),
         'enable_ms': times['enable'], 'disable_ms': times['disable'],
@@ -168,6 +177,13 @@ def targets(k):
     out.append(('forced far within 5 instructions of near (traced points)',
                 f'max +{max(diffs):.1f}, mean +{statistics.mean(diffs):.1f}',
                 max(diffs) <= 5))
+    fn, ff = k['series:near']['fentry'], k['series:far']['fentry']
+    if isinstance(fn, float) and isinstance(ff, float):
+        out.append(('one empty fentry program: far within 5 instructions '
+                    'of near', f'{ff - fn:+.1f}', ff - fn <= 5))
+    else:
+        out.append(('one empty fentry program: far within 5 instructions '
+                    'of near', f'near {fn}, far {ff}', False))
     tb, ts = k['base:near']['text'], k['series:near']['text']
     out.append(('text growth <= the RFC 5,3 layout (+3.17%)',
                 f'{(ts / tb - 1) * 100:+.2f}%', ts / tb - 1 <= 0.0317))
@@ -221,6 +237,27 @@ def write_md(path, k, matrix, tg):
     u = [k[c]['points'][0]['untraced'] for c, _ in cols]
     w.append('An untraced (notrace) call of the same function: '
              + ', '.join(f'{n} {x:.1f}' for (_, n), x in zip(cols, u)) + '.')
+    w.append('')
+    w.append('### One BPF fentry program')
+    w.append('')
+    w.append('An empty BPF `fentry` program alone on the same function '
+             '(`guest/bpf/progs/ftarm_bench.c`, attached once the module is '
+             'loaded, timed by its `rerun` parameter), beside one ftrace ops '
+             'whose callback counts (the 1+0 point above). The program runs '
+             'from the BPF trampoline, which the series\' callsite calls '
+             'directly (BL when near, through the veneer when far); 6.1 arm64 '
+             'has no direct calls, so the base cannot attach it.')
+    w.append('')
+    w.append('| | ' + ' | '.join(c for _, c in cols) + ' |')
+    w.append('|---|' + '--:|' * len(cols))
+    cells = [k[c]['fentry'] for c, _ in cols]
+    w.append('| one empty fentry program | ' + ' | '.join(
+        f'{x:,.1f}' if isinstance(x, float) else str(x) for x in cells) + ' |')
+    p10 = [next((p['per_call'] for p in k[c]['points']
+                 if (p['relevant'], p['irrelevant'], p['save_regs']) == (1, 0, 0)),
+                None) for c, _ in cols]
+    w.append('| one ftrace ops (1+0) | ' + ' | '.join(
+        '-' if x is None else f'{x:,.1f}' for x in p10) + ' |')
     w.append('')
     w.append('### Kernel')
     w.append('')

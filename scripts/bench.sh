@@ -32,7 +32,10 @@ bash "$TOP/scripts/apply.sh"
 bench_src=$BUILD/src/series/samples/ftrace/ftrace-ops-bench.c
 [ -f "$bench_src" ] || die "the series has no $bench_src" "" \
 	"patches/ must carry the ftrace-ops-bench sample"
-frags=("$TOP/configs/base.config" "$TOP/configs/ftrace.config" "$TOP/configs/bench.config")
+# configs/bpf.config: BPF and BTF, for the BPF fentry point (its test
+# program, guest/bpf's ftarm_bench, built by scripts/bpf-selftests.sh).
+frags=("$TOP/configs/base.config" "$TOP/configs/ftrace.config" "$TOP/configs/bench.config"
+	"$TOP/configs/bpf.config")
 
 for k in base series; do
 	src=$BUILD/src/$k obj=$BUILD/obj/bench-$k
@@ -49,6 +52,7 @@ for k in base series; do
 	log "bench: ftrace-ops-bench.ko for $k (log $logf)"
 	ext_modules "$src" "$obj" "$mod" "$logf" ||
 		die "the benchmark module does not build against $k" "$logf"
+	BPF_TESTS=ftarm_bench bash "$TOP/scripts/bpf-selftests.sh" "$src" "$obj" "$obj/bpf"
 	bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 done
 

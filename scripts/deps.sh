@@ -12,12 +12,15 @@ HOST_PKGS=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
 	qemu-system-data ccache make gcc flex bison bc libssl-dev libelf-dev
 	cpio kmod xz-utils rsync python3 python3-ply python3-git perl git sparse
 	gnuplot-nox clang lld llvm clang-16 lld-16 llvm-16
+	dwarves libc6-dev-arm64-cross zlib1g-dev file
 	)
 # Guest packages, fetched for arm64 and unpacked, never installed: busybox
 # for the shell and most tools, and the few tools ftracetest uses that
 # Debian's busybox lacks (nice from coreutils, chrt from util-linux; see
-# GUEST_TOOLS in initramfs.sh).
-GUEST_PKGS=(busybox libc6 coreutils util-linux)
+# GUEST_TOOLS in initramfs.sh), and the libraries the BPF selftests'
+# test_progs links (libelf, zlib: scripts/bpf-selftests.sh builds against
+# their -dev packages here and the guest gets the shared objects).
+GUEST_PKGS=(busybox libc6 coreutils util-linux libelf1 libelf-dev zlib1g zlib1g-dev)
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

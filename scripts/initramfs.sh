@@ -37,6 +37,9 @@ cp -a "$obj/modinstall/lib/modules" "$stage/lib/"
 [ -x "$obj/kselftest_install/run_kselftest.sh" ] ||
 	die "no kselftest install in $obj/kselftest_install" "" "make build"
 cp -a "$obj/kselftest_install" "$stage/kselftest"
+# The BPF selftests, when scripts/bpf-selftests.sh built them for this
+# kernel: /bpf and the libraries test_progs needs (guest/bpf.sh runs them).
+[ -d "$obj/bpf/guest" ] && cp -a "$obj/bpf/guest/." "$stage/"
 cp "$TOP/guest/init" "$stage/init"
 cp "$TOP"/guest/*.sh "$stage/guest/"  # the stages and lib.sh
 chmod +x "$stage/init"

@@ -6,6 +6,7 @@ verdict.
       [--config FRAGMENT...]
   results.py summary --out-md MD JSON... [--baseline DIR]
   results.py baseline-ok BASE.json --config-sha1 SHA --base-version VER
+  results.py compare --suite SUITE --out-md MD [--fail-on KERNEL] JSON...
 
 parse reads the markers that guest/init prints ("@@FTARM begin/end STAGE",
 "@@FTARM case N FILE") and records, as {"suite", "name", "result"}:
@@ -18,6 +19,11 @@ parse reads the markers that guest/init prints ("@@FTARM begin/end STAGE",
   kunit          every KUnit case, parsed by the kernel's own
                  tools/testing/kunit/kunit.py;
   stress         every "stress: PASS/FAIL: NAME" line of guest/stress.sh;
+  test_progs     every test and subtest of the BPF selftests' test_progs
+                 (guest/bpf.sh): OK, FAIL, SKIP as PASS, FAIL, SKIP; a test
+                 asked for that printed no result is a FAIL; a test the
+                 stage leaves out for a cause not of the series is
+                 UNSUPPORTED, with that cause;
   guest          the exit status of each other guest stage (the demo),
                  and in far mode whether the kernel took ftrace_tramp_far;
   kernel-log     one record: FAIL on any WARNING/BUG/Oops/panic line.
@@ -90,6 +96,40 @@ def known_base_reports(lines):
 
 # guest/stress.sh: one line a check.
 STRESS = re.compile(r"^stress: (PASS|FAIL): ([\w-]+)")
+
+
+# guest/bpf.sh: test_progs' "#N name:RESULT" and "#N/M name/sub:RESULT".
+TEST_PROGS = re.compile(r"^#(\d+)(/\d+)?\s+([\w.-]+(?:/[^:]+)?):(OK|FAIL|SKIP)\b")
+TP_RESULT = {"OK": "PASS", "FAIL": "FAIL", "SKIP": "SKIP"}
+
+
+def parse_test_progs(lines):
+    """The bpf stage's results: one record a test and a subtest."""
+    recs, reported, wanted = [], set(), []
+    for line in lines:
+        m = TEST_PROGS.match(line)
+        if m:
+            recs.append({"suite": "test_progs", "name": m.group(3),
+                         "result": TP_RESULT[m.group(4)]})
+            if not m.group(2):
+                reported.add(m.group(3))
+        elif line.startswith("bpf: tests: "):
+            wanted = line.split(": ", 2)[2].split()
+        elif line.startswith("bpf: UNSUPPORTED: "):
+            name, why = line.split(": ", 2)[2].split(": ", 1)
+            recs.append({"suite": "test_progs", "name": name,
+                         "result": "UNSUPPORTED", "details": [why]})
+        elif line.startswith(("bpf: MISSING: ", "bpf: TIMEOUT: ")):
+            recs.append({"suite": "test_progs", "name": line.split()[2],
+                         "result": "FAIL", "details": [line]})
+    denied = {r["name"] for r in recs if r["result"] == "UNSUPPORTED"}
+    for t in wanted:
+        if t not in reported and t not in denied and \
+                not any(r["name"] == t for r in recs):
+            recs.append({"suite": "test_progs", "name": t, "result": "FAIL",
+                         "details": ["asked for, but test_progs printed no "
+                                     "result (crash or hang?)"]})
+    return recs
 
 
 def stages(lines):
@@ -292,6 +332,7 @@ def cmd_parse(a):
     recs += feature_checks(a.kernel, recs, klog)
     recs += parse_selftests(klog)
     recs += parse_kunit(klog, a.src)
+    recs += parse_test_progs(st.get("bpf", []))
     for l in st.get("stress", []):
         m = STRESS.match(l)
         if m:
@@ -488,6 +529,57 @@ def cmd_summary(a):
     return 1 if total["failed"] else 0
 
 
+def cmd_compare(a):
+    """One suite's results of several kernels and modes side by side (make
+    bpf-selftests: base and series); every other suite's failures listed
+    below. Fails when a kernel named by --fail-on has any failure."""
+    docs = [json.load(open(p)) for p in a.json]
+    labels = ["%s %s" % (d["kernel"], d["mode"]) for d in docs]
+    names, res = [], {}
+    for i, d in enumerate(docs):
+        for r in d["results"]:
+            if r["suite"] != a.suite:
+                continue
+            if r["name"] not in res:
+                names.append(r["name"])
+                res[r["name"]] = {}
+            res[r["name"]][i] = r
+    md = ["# %s: %s\n" % (a.suite, ", ".join(labels)),
+          "| test | " + " | ".join(labels) + " |",
+          "|---" * (len(labels) + 1) + "|"]
+    for n in names:
+        md.append("| %s | %s |" % (n, " | ".join(
+            res[n][i]["result"] if i in res[n] else "-"
+            for i in range(len(docs)))))
+    md.append("")
+    failed, passed = 0, 0
+    for i, d in enumerate(docs):
+        c = counts(d["results"])
+        md.append("%s: %s" % (labels[i], ", ".join(
+            "%d %s" % (c[k], k) for k in RESULTS if c.get(k))))
+        gate = d["kernel"].split("-")[0] in a.fail_on
+        for r in d["results"]:
+            if r["result"] in PASSING:
+                passed += gate
+            elif r["result"] not in SKIPPED:
+                failed += gate
+                md.append("- %s%s `%s`: %s%s" % (
+                    "" if gate else "(not gated) ", r["suite"], r["name"],
+                    r["result"], (": " + "; ".join(r["details"][:2]))
+                    if r.get("details") else ""))
+        for r in d["results"]:
+            if r["result"] in SKIPPED and r.get("details"):
+                md.append("- %s `%s`: %s: %s" % (
+                    r["suite"], r["name"], r["result"], r["details"][0]))
+        md.append("")
+    with open(a.out_md, "w") as f:
+        f.write("\n".join(md) + "\n")
+    print("\n".join(md))
+    print("%d passed, %d failed (kernels %s)" % (passed, failed,
+                                                 " ".join(a.fail_on)))
+    return 1 if failed else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -508,6 +600,11 @@ def main():
     s.add_argument("--out-md", required=True)
     s.add_argument("--baseline", action="append", default=[])
     s.add_argument("json", nargs="+")
+    c = sub.add_parser("compare")
+    c.add_argument("--suite", required=True)
+    c.add_argument("--out-md", required=True)
+    c.add_argument("--fail-on", action="append", default=[])
+    c.add_argument("json", nargs="+")
     b = sub.add_parser("baseline-ok")
     b.add_argument("file")
     b.add_argument("--config-sha1", required=True)
@@ -520,6 +617,8 @@ def main():
     if a.cmd == "parse":
         cmd_parse(a)
         return 0
+    if a.cmd == "compare":
+        return cmd_compare(a)
     return cmd_summary(a)
 
 

@@ -14,7 +14,10 @@
 #   STRESS_KERNEL  "stress" (default: the debug kernel above), or
 #             "series-bti": the bti variant that scripts/variants.sh built
 #             (clang, BTI, configs/debug.config, no KASAN), as make test
-#             does so that its short round costs no kernel build of its own
+#             does so that its short round costs no kernel build of its own;
+#             that kernel has the BPF selftests (scripts/bpf-selftests.sh),
+#             which each guest runs first (guest/bpf.sh: test_progs, with
+#             our ftarm_direct attach/detach churn), then the churn
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -34,7 +37,7 @@ stress)
 	bash "$TOP/scripts/build.sh" "$src" "$obj"
 	;;
 series-bti)
-	for f in ${CONFIGS:-base ftrace} series debug variants/bti; do frags+=("$TOP/configs/$f.config"); done
+	for f in ${CONFIGS:-base ftrace} series debug bpf variants/bti; do frags+=("$TOP/configs/$f.config"); done
 	[ -f "$obj/arch/arm64/boot/Image" ] ||
 		die "no bti variant kernel in $obj" "" "make variants VARIANTS=bti"
 	for o in PROVE_LOCKING FAIL_FUNCTION ARM64_BTI_KERNEL; do
@@ -64,6 +67,8 @@ grep -q 'warning:' "$logf" && {
 	die "the stress test modules build with warnings" "$logf" "fix guest/modules/"
 }
 bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
+run=stress
+[ -d "$obj/bpf/guest" ] && run=bpf,stress
 
 # Boot, self-tests (a KASAN and lockdep kernel under TCG is slow) and the
 # checks after the churn: allow well beyond the churn itself.
@@ -72,13 +77,13 @@ export GUEST_CPUS=${GUEST_CPUS:-4} BOOT_EXTRA="ftarm.stress_secs=$secs"
 log "stress: $secs s of churn in each of: $modes ($GUEST_CPUS vCPUs)"
 pids=()
 for m in $modes; do
-	bash "$TOP/scripts/boot.sh" "$kname" "$m" stress "$timeout" &
+	bash "$TOP/scripts/boot.sh" "$kname" "$m" "$run" "$timeout" &
 	pids+=($!)
 done
 fail=0
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
 for m in $modes; do
-	console=$LOGS/console-$kname-$m-stress.log
+	console=$LOGS/console-$kname-$m-${run//,/+}.log
 	[ -f "$console" ] || continue
 	grep -a -E '^stress: (churn|FAIL|PASS)' "$console" | tr -d '\r' | sed "s/^/  $m: /"
 	parse_console "$label" "$m" "$console" "$src" "$RESULTS/stress-$m.json" 1 "${frags[@]}"

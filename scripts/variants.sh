@@ -20,9 +20,11 @@
 # of the files the series changes (series_dirs), each built as that
 # configuration asks, without the rest of the kernel and without the link;
 # the default (make variants) builds the whole Image and modules.
-# The bti variant merges configs/debug.config too (lockdep, atomic-sleep,
-# list and hang checks, fail_function): make test's short stress round
-# runs on that kernel (scripts/stress.sh, STRESS_KERNEL=series-bti).
+# The bti variant merges configs/debug.config (lockdep, atomic-sleep,
+# list and hang checks, fail_function) and configs/bpf.config (BPF, BTF)
+# too, and gets the BPF selftests (scripts/bpf-selftests.sh): make test's
+# short stress round runs on that kernel (scripts/stress.sh,
+# STRESS_KERNEL=series-bti), with test_progs first.
 # VARIANT_BUILD_ONLY=1 configures and builds the booted variants (bti) and
 # does nothing else: make test builds the bti kernel that way, at a lower
 # priority, while the series' guests run. The bti guest boots in the
@@ -44,6 +46,13 @@ BTI_TESTS=${BTI_TESTS:-"ftrace/func-tramp-instances.tc ftrace/func-tramp-shared.
 	ftrace/func_mod_trace.tc ftrace/func-filter-pid.tc ftrace/func_profiler.tc
 	instances/instance-event.tc kprobe/kprobe_args.tc
 	direct/ftrace-direct.tc direct/ftrace-direct-shared.tc"}
+
+# The BPF selftests built for the bti kernel, which the stress round runs
+# (guest/bpf.sh): ours (ftarm_direct) and the trampoline tests that cost
+# least to build; make bpf-selftests runs the whole list of
+# scripts/bpf-selftests.sh on base and series.
+BTI_BPF_TESTS=${BTI_BPF_TESTS:-"ftarm_direct fentry_test fexit_test modify_return module_attach
+	get_func_args_test get_func_ip_test trampoline_count"}
 
 bash "$TOP/scripts/apply.sh"
 src=$BUILD/src/series
@@ -140,7 +149,9 @@ for v in "${names[@]}"; do
 		continue
 	fi
 	llvm= cross=$CROSS targets= vfrags=("$frag") what=$v
-	case $v in bti | bti-kasan) llvm=1 vfrags=("$TOP/configs/debug.config" "$frag") ;; esac
+	case $v in
+	bti | bti-kasan) llvm=1 vfrags=("$TOP/configs/debug.config" "$TOP/configs/bpf.config" "$frag") ;;
+	esac
 	[ "$v" = noregs ] && cross=$(noregs_toolchain)
 	if [ "$scope" = objects ] && [ -z "$llvm" ]; then
 		targets=$(series_dirs | tr '\n' ' ')
@@ -160,6 +171,15 @@ for v in "${names[@]}"; do
 	if [ -n "$llvm" ] && [ $res = PASS ]; then
 		grep -q '^CONFIG_ARM64_BTI_KERNEL=y' "$obj/.config" ||
 			die "variants: $v: ARM64_BTI_KERNEL is not set in $obj/.config"
+		# The BPF selftests against this kernel (BTF from configs/bpf.config),
+		# for the stress round's bpf stage; initramfs.sh adds them.
+		# A failed build leaves no /bpf: the stress round then records the
+		# missing test_progs as failures.
+		rm -rf "$obj/bpf/guest"
+		bpf_res=PASS
+		BPF_TESTS=$BTI_BPF_TESTS bash "$TOP/scripts/bpf-selftests.sh" "$src" "$obj" "$obj/bpf" ||
+			{ bpf_res=FAIL; log "variants: $v: the BPF selftests did not build (log $LOGS/bpf-selftests-series-$v.log)"; }
+		recs+=("{\"suite\": \"variant-build\", \"name\": \"$v: BPF selftests (test_progs)\", \"result\": \"$bpf_res\", \"log\": \"$LOGS/bpf-selftests-series-$v.log\"}")
 		bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 		[ -n "${VARIANT_BUILD_ONLY:-}" ] && continue
 		boot_wait

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# bpf-selftests (draft, not wired into the Makefile yet): cross-build the
-# BPF selftests runner test_progs of a kernel tree
-# (tools/testing/selftests/bpf), its BPF objects and bpf_testmod.ko for
-# arm64, against that tree's kernel built with BTF (configs/bpf.config
-# merged after base and ftrace), and stage what the guest needs.
+# bpf-selftests: cross-build the BPF selftests runner test_progs of a
+# kernel tree (tools/testing/selftests/bpf), its BPF objects and
+# bpf_testmod.ko for arm64, against that tree's kernel built with BTF
+# (configs/bpf.config), with our own tests (guest/bpf: prog_tests/ and
+# progs/, the ftarm_* tests) added to the tree's, and stage what the guest
+# needs.
 # usage: bpf-selftests.sh SRC OBJ OUT
 #   SRC  the kernel tree; only read. The selftests Makefile writes next to
 #        its sources (prog_tests/tests.h, bpf_testmod/, a bpftool symlink,
@@ -55,7 +56,7 @@ esac
 BPF_TESTS_DEFAULT="fentry_test fexit_test fentry_fexit fexit_bpf2bpf fexit_sleep
 	fexit_stress modify_return trampoline_count get_func_args_test
 	get_func_ip_test kfree_skb test_overhead recursion module_attach bpf_cookie
-	d_path kprobe_multi_test attach_probe"
+	d_path kprobe_multi_test attach_probe ftarm_direct"
 tests=$(echo ${BPF_TESTS:-$BPF_TESTS_DEFAULT})
 clang=${BPF_CLANG:-clang-16}
 sysroot=${BPF_SYSROOT:-$BUILD/sysroot}
@@ -127,6 +128,11 @@ mkdir -p "$out/src/kernel"
 rsync -a "$src/tools" "$src/scripts" "$out/src/" ||
 	die "cannot copy $src into $out/src"
 rsync -a "$src/kernel/bpf" "$out/src/kernel/" || die "cannot copy $src/kernel/bpf"
+# Our own tests, as the selftests' own: prog_tests/NAME.c and progs/NAME.c.
+for f in "$TOP"/guest/bpf/prog_tests/*.c "$TOP"/guest/bpf/progs/*.c; do
+	d=$sel/${f#"$TOP"/guest/bpf/}
+	cmp -s "$f" "$d" || cp "$f" "$d"
+done
 # sign-file (scripts/sign-file.c) is built for the target and needs the
 # arm64 libcrypto headers and library; only verify_pkcs7_sig uses it, not a
 # test of ours. A stand-in newer than sign-file.c keeps make from building it.
@@ -226,6 +232,16 @@ fi
 if [ "$(cat "$out/.ldlibs" 2>/dev/null)" != "$LDLIBS" ]; then
 	rm -f "$sel/test_progs" "$sel/xdp_synproxy"
 	echo "$LDLIBS" >"$out/.ldlibs"
+fi
+# bpf_testmod.ko is built by kbuild with the kernel's own compiler: the
+# selftests' rule would use gcc, which cannot take a clang kernel's flags
+# (the bti variant). Built first, the selftests Makefile finds it up to date.
+if grep -q '^CONFIG_CC_IS_CLANG=y' "$obj/.config"; then
+	log "bpf-selftests: building bpf_testmod.ko with clang (LLVM=1, log $logf.testmod)"
+	make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS LLVM=1 CC="ccache clang" \
+		LOCALVERSION= M="$sel/bpf_testmod" -j"$JOBS" modules >"$logf.testmod" 2>&1 ||
+		die "bpf_testmod.ko does not build against $obj" "$logf.testmod"
+	cp "$sel/bpf_testmod/bpf_testmod.ko" "$sel/bpf_testmod.ko"
 fi
 log "bpf-selftests: building test_progs, the BPF objects and bpf_testmod.ko (-j$JOBS, log $logf)"
 t0=$(date +%s)

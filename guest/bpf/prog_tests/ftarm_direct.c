@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fentry, fexit and fmod_ret through arm64's direct calls (the ftrace-arm64
+ * series), counted exactly:
+ *
+ *  counts, counts_shared: a module function (bpf_testmod_test_read()) and
+ *    a kernel function (bpf_fentry_test1(), bpf_modify_return_test()), each
+ *    called CALLS times: every program sees every call, fexit sees the
+ *    return value, fmod_ret changes it, and nothing is seen once the
+ *    programs are detached. counts_shared does the same while a tracefs
+ *    instance traces those functions, so that the callsite is shared
+ *    between the direct call and an ftrace ops; the instance must see every
+ *    call too.
+ *  churn, churn_shared: attach and detach an fentry program in a loop
+ *    while two threads call the module function. A call made entirely
+ *    while the program was attached (the attach had returned, the detach
+ *    had not started) must be seen; one made entirely while it was
+ *    detached must not.
+ *
+ * Every call is a system call of this process, which orders it after the
+ * attach or detach that came before it (a system call is a context
+ * synchronisation event on arm64).
+ */
+#include <test_progs.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include "ftarm_direct.skel.h"
+
+#define CALLS 1000
+#define COUNT_LEN 13
+#define CHURN_LEN 17
+#define SEEN_MAX (1 << 18)
+#define CHURN_ROUNDS 60
+#define INSTANCE "/sys/kernel/tracing/instances/ftarm_bpf"
+#define TESTMOD_FILE "/sys/kernel/bpf_testmod"
+
+static int testmod_fd = -1;
+
+static int write_file(const char *path, const char *s, int flags)
+{
+	int fd, n;
+
+	fd = open(path, O_WRONLY | flags);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+/* The instance traces the functions the programs attach to. */
+static int instance_on(void)
+{
+	int err;
+
+	if (mkdir(INSTANCE, 0755) && errno != EEXIST)
+		return -errno;
+	err = write_file(INSTANCE "/buffer_size_kb", "1024", 0);
+	err = err ?: write_file(INSTANCE "/set_ftrace_filter",
+				"bpf_testmod_test_read bpf_fentry_test1 bpf_modify_return_test",
+				O_TRUNC);
+	err = err ?: write_file(INSTANCE "/current_tracer", "function", 0);
+	err = err ?: write_file(INSTANCE "/trace", "", O_TRUNC);
+	return err;
+}
+
+/*
+ * The instance stays (creating one takes many seconds on a debug kernel
+ * under TCG); test_ftarm_direct() removes it at the end.
+ */
+static void instance_off(void)
+{
+	write_file(INSTANCE "/current_tracer", "nop", 0);
+	write_file(INSTANCE "/set_ftrace_filter", "", O_TRUNC);
+}
+
+/*
+ * The instance's events of func since the last clear, or -1 when the
+ * buffer lost events (the count would prove nothing).
+ */
+static int instance_count(const char *func)
+{
+	char line[512], pat[128];
+	long in_buf = -1, written = -2;
+	int n = 0;
+	FILE *f;
+
+	snprintf(pat, sizeof(pat), ": %s <-", func);
+	f = fopen(INSTANCE "/trace", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#') {
+			sscanf(line, "# entries-in-buffer/entries-written: %ld/%ld",
+			       &in_buf, &written);
+			continue;
+		}
+		if (strstr(line, pat))
+			n++;
+	}
+	fclose(f);
+	write_file(INSTANCE "/trace", "", O_TRUNC);
+	return in_buf == written ? n : -1;
+}
+
+/* One call of bpf_testmod_test_read(..., off, len): 0 or -errno. */
+static int read_at(size_t len, off_t off)
+{
+	char buf[32];
+
+	return pread(testmod_fd, buf, len, off) < 0 ? -errno : 0;
+}
+
+static void zero_counts(struct ftarm_direct__bss *bss)
+{
+	bss->fentry_read = bss->fexit_read = bss->fexit_read_ret_ok = 0;
+	bss->fmod_read = 0;
+	bss->fentry_k = bss->fexit_k = bss->fexit_k_ret_ok = bss->fmod_k = 0;
+}
+
+/* CALLS reads; how many failed with the errno wanted. */
+static int reads(int want)
+{
+	int i, ok = 0;
+
+	for (i = 0; i < CALLS; i++)
+		ok += read_at(COUNT_LEN, i) == want;
+	return ok;
+}
+
+/* CALLS test runs of prog; how many returned retval. */
+static int test_runs(struct bpf_program *prog, __u32 retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+	int i, ok = 0;
+
+	for (i = 0; i < CALLS; i++) {
+		topts.retval = ~retval;
+		if (!bpf_prog_test_run_opts(bpf_program__fd(prog), &topts) &&
+		    topts.retval == retval)
+			ok++;
+	}
+	return ok;
+}
+
+static void run_counts(struct ftarm_direct *skel, bool shared)
+{
+	struct ftarm_direct__bss *bss = skel->bss;
+	struct bpf_link *links[5] = {};
+	int i;
+
+	if (shared && !ASSERT_OK(instance_on(), "instance_on"))
+		goto out;
+	zero_counts(bss);
+	bss->read_len = COUNT_LEN;
+	bss->fexit_read_ret_want = -EIO;
+
+	/* The module function: fentry and fexit. */
+	links[0] = bpf_program__attach(skel->progs.fentry_read_prog);
+	links[1] = bpf_program__attach(skel->progs.fexit_read_prog);
+	if (!ASSERT_OK_PTR(links[0], "attach_fentry_read") ||
+	    !ASSERT_OK_PTR(links[1], "attach_fexit_read"))
+		goto out;
+	ASSERT_EQ(reads(-EIO), CALLS, "read_eio");
+	ASSERT_EQ(bss->fentry_read, CALLS, "fentry_read");
+	ASSERT_EQ(bss->fexit_read, CALLS, "fexit_read");
+	ASSERT_EQ(bss->fexit_read_ret_ok, CALLS, "fexit_read_ret");
+	if (shared)
+		ASSERT_EQ(instance_count("bpf_testmod_test_read"), CALLS, "instance_read");
+
+	/* And fmod_ret: the function is skipped and returns -ENOSPC. */
+	zero_counts(bss);
+	bss->fmod_read_ret = -ENOSPC;
+	bss->fexit_read_ret_want = -ENOSPC;
+	links[2] = bpf_program__attach(skel->progs.fmod_read_prog);
+	if (!ASSERT_OK_PTR(links[2], "attach_fmod_read"))
+		goto out;
+	ASSERT_EQ(reads(-ENOSPC), CALLS, "read_enospc");
+	ASSERT_EQ(bss->fentry_read, CALLS, "fentry_read_fmod");
+	ASSERT_EQ(bss->fmod_read, CALLS, "fmod_read");
+	ASSERT_EQ(bss->fexit_read, CALLS, "fexit_read_fmod");
+	ASSERT_EQ(bss->fexit_read_ret_ok, CALLS, "fexit_read_ret_fmod");
+	if (shared)
+		ASSERT_EQ(instance_count("bpf_testmod_test_read"), CALLS,
+			  "instance_read_fmod");
+
+	/* Detached: the function is itself again, no program sees it. */
+	for (i = 0; i < 3; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+	zero_counts(bss);
+	ASSERT_EQ(reads(-EIO), CALLS, "read_eio_detached");
+	ASSERT_EQ(bss->fentry_read + bss->fexit_read + bss->fmod_read, 0,
+		  "detached_read");
+	if (shared)
+		ASSERT_EQ(instance_count("bpf_testmod_test_read"), CALLS,
+			  "instance_read_detached");
+
+	/* The kernel function: fentry and fexit, then fmod_ret. */
+	links[3] = bpf_program__attach(skel->progs.fentry_k_prog);
+	links[4] = bpf_program__attach(skel->progs.fexit_k_prog);
+	if (!ASSERT_OK_PTR(links[3], "attach_fentry_k") ||
+	    !ASSERT_OK_PTR(links[4], "attach_fexit_k"))
+		goto out;
+	ASSERT_EQ(test_runs(skel->progs.fentry_k_prog, 0), CALLS, "test_run_k");
+	ASSERT_EQ(bss->fentry_k, CALLS, "fentry_k");
+	ASSERT_EQ(bss->fexit_k, CALLS, "fexit_k");
+	ASSERT_EQ(bss->fexit_k_ret_ok, CALLS, "fexit_k_ret");
+	if (shared)
+		ASSERT_EQ(instance_count("bpf_fentry_test1"), CALLS, "instance_k");
+	for (i = 3; i < 5; i++) {
+		bpf_link__destroy(links[i]);
+		links[i] = NULL;
+	}
+	/* Unmodified: side effect on b (bit 16) and 1 + 3. */
+	ASSERT_EQ(test_runs(skel->progs.fmod_k_prog, (1 << 16) | 4), CALLS,
+		  "test_run_fmod_k_off");
+	links[0] = bpf_program__attach(skel->progs.fmod_k_prog);
+	if (!ASSERT_OK_PTR(links[0], "attach_fmod_k"))
+		goto out;
+	ASSERT_EQ(test_runs(skel->progs.fmod_k_prog, 1234), CALLS, "test_run_fmod_k");
+	ASSERT_EQ(bss->fmod_k, CALLS, "fmod_k");
+	if (shared)
+		ASSERT_EQ(instance_count("bpf_modify_return_test"), 2 * CALLS,
+			  "instance_fmod_k");
+	ASSERT_EQ(bss->fentry_k + bss->fexit_k, 2 * CALLS, "detached_k");
+out:
+	for (i = 0; i < 5; i++)
+		bpf_link__destroy(links[i]);
+	if (shared)
+		instance_off();
+}
+
+struct churn {
+	atomic_uint gen;	/* 4k + 1: attached; 4k + 3: detached */
+	atomic_uint next;	/* the next offset to read at */
+	atomic_bool stop;
+	unsigned char class[SEEN_MAX];	/* 1: must be seen, 2: must not */
+};
+
+static void *churn_caller(void *arg)
+{
+	struct churn *c = arg;
+	unsigned int off, g1, g2;
+
+	while (!atomic_load(&c->stop)) {
+		off = atomic_fetch_add(&c->next, 1);
+		if (off >= SEEN_MAX)
+			break;
+		g1 = atomic_load(&c->gen);
+		read_at(CHURN_LEN, off);
+		g2 = atomic_load(&c->gen);
+		if (g1 == g2 && g1 % 4 == 1)
+			c->class[off] = 1;
+		else if (g1 == g2 && g1 % 4 == 3)
+			c->class[off] = 2;
+	}
+	return NULL;
+}
+
+static void run_churn(struct ftarm_direct *skel, bool shared)
+{
+	struct ftarm_direct__bss *bss = skel->bss;
+	int i, n, must = 0, mustnot = 0, lost = 0, stray = 0, fails = 0;
+	unsigned int k, end;
+	pthread_t thr[2];
+	struct churn *c;
+
+	c = calloc(1, sizeof(*c));
+	if (!ASSERT_OK_PTR(c, "calloc"))
+		return;
+	if (shared && !ASSERT_OK(instance_on(), "instance_on"))
+		goto out;
+	memset(bss->seen, 0, sizeof(bss->seen));
+	bss->churn_len = CHURN_LEN;
+	for (n = 0; n < 2; n++)
+		if (!ASSERT_OK(pthread_create(&thr[n], NULL, churn_caller, c), "pthread_create"))
+			break;
+	for (k = 0; k < CHURN_ROUNDS && atomic_load(&c->next) < SEEN_MAX; k++) {
+		struct bpf_link *link = bpf_program__attach(skel->progs.churn_prog);
+
+		if (!link) {
+			fails++;
+			continue;
+		}
+		atomic_store(&c->gen, 4 * k + 1);
+		usleep(20000);
+		atomic_store(&c->gen, 4 * k + 2);
+		bpf_link__destroy(link);
+		atomic_store(&c->gen, 4 * k + 3);
+		usleep(10000);
+		atomic_store(&c->gen, 4 * k + 4);
+	}
+	atomic_store(&c->stop, true);
+	for (i = 0; i < n; i++)
+		pthread_join(thr[i], NULL);
+	end = atomic_load(&c->next);
+	if (end > SEEN_MAX)
+		end = SEEN_MAX;
+	for (i = 0; i < end; i++) {
+		if (c->class[i] == 1) {
+			must++;
+			lost += !bss->seen[i];
+		} else if (c->class[i] == 2) {
+			mustnot++;
+			stray += bss->seen[i];
+		}
+	}
+	fprintf(stdout, "churn%s: %u rounds, %u calls: %d while attached (%d lost), %d while detached (%d stray)\n",
+		shared ? "_shared" : "", k, end, must, lost, mustnot, stray);
+	ASSERT_EQ(fails, 0, "attach_failures");
+	ASSERT_EQ(n, 2, "callers");
+	ASSERT_GT(must, 0, "calls_while_attached");
+	ASSERT_GT(mustnot, 0, "calls_while_detached");
+	ASSERT_EQ(lost, 0, "lost_calls");
+	ASSERT_EQ(stray, 0, "stray_calls");
+out:
+	if (shared)
+		instance_off();
+	free(c);
+}
+
+void test_ftarm_direct(void)
+{
+	struct ftarm_direct *skel;
+
+	testmod_fd = open(TESTMOD_FILE, O_RDONLY);
+	if (!ASSERT_GE(testmod_fd, 0, "open " TESTMOD_FILE))
+		return;
+	skel = ftarm_direct__open_and_load();
+	if (!ASSERT_OK_PTR(skel, "skel_open_and_load"))
+		goto out;
+	skel->bss->tgid = getpid();
+
+	if (test__start_subtest("counts"))
+		run_counts(skel, false);
+	if (test__start_subtest("churn"))
+		run_churn(skel, false);
+	if (test__start_subtest("counts_shared"))
+		run_counts(skel, true);
+	if (test__start_subtest("churn_shared"))
+		run_churn(skel, true);
+	ftarm_direct__destroy(skel);
+	rmdir(INSTANCE);
+out:
+	close(testmod_fd);
+	testmod_fd = -1;
+}
