@@ -10,6 +10,7 @@
 # own, each line "test[/subtest] reason". Each is left out of the run and
 # reported UNSUPPORTED with its reason (counted and shown, never a pass).
 DENY="kprobe_multi_test BPF kprobe_multi needs fprobe, which needs rethook: 6.1 arm64 has none (issue 11)
+kprobe_multi_bench_attach kprobe_multi, as above
 bpf_cookie/multi_kprobe_link_api kprobe_multi, as above
 bpf_cookie/multi_kprobe_attach_api kprobe_multi, as above"
 . /guest/lib.sh

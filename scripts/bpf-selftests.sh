@@ -235,17 +235,21 @@ if [ "$(cat "$out/.ldlibs" 2>/dev/null)" != "$LDLIBS" ]; then
 fi
 # bpf_testmod.ko is built by kbuild with the kernel's own compiler: the
 # selftests' rule would use gcc, which cannot take a clang kernel's flags
-# (the bti variant). Built first, the selftests Makefile finds it up to date.
+# (the bti variant). Built first; make's --old-file keeps the selftests
+# Makefile from building it again (its rule depends on libbpf.a, which is
+# always newer).
+keep=()
 if grep -q '^CONFIG_CC_IS_CLANG=y' "$obj/.config"; then
 	log "bpf-selftests: building bpf_testmod.ko with clang (LLVM=1, log $logf.testmod)"
 	make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS LLVM=1 CC="ccache clang" \
 		LOCALVERSION= M="$sel/bpf_testmod" -j"$JOBS" modules >"$logf.testmod" 2>&1 ||
 		die "bpf_testmod.ko does not build against $obj" "$logf.testmod"
 	cp "$sel/bpf_testmod/bpf_testmod.ko" "$sel/bpf_testmod.ko"
+	keep=(-o "$sel/bpf_testmod.ko")
 fi
 log "bpf-selftests: building test_progs, the BPF objects and bpf_testmod.ko (-j$JOBS, log $logf)"
 t0=$(date +%s)
-if ! smake test_progs >"$logf" 2>&1; then
+if ! smake "${keep[@]}" test_progs >"$logf" 2>&1; then
 	echo "---- first errors ----" >&2
 	grep -m 15 -E 'error:|Error [0-9]|undefined reference|\*\*\*' "$logf" >&2 || tail -n 20 "$logf" >&2
 	die "the BPF selftests do not build" "$logf" \
