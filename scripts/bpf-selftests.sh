@@ -154,8 +154,12 @@ touch "$sel/sign-file"
 # arm64 C library's.
 # KDIR: bpf_testmod/Makefile builds against ../../../../.. (the copy, which
 # has no kernel build), so point it at OBJ.
+# As a top-level make, whoever runs this script: under "make test" the
+# environment carries MAKELEVEL=1, and the selftests' lib.mk then expects
+# OUTPUT from a parent make, builds into "/" without it, and fails.
 smake() {
-	nice -n 19 make -C "$sel" ARCH=arm64 CROSS_COMPILE=$CROSS \
+	env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS -u MAKEOVERRIDES \
+		nice -n 19 make -C "$sel" OUTPUT="$sel" ARCH=arm64 CROSS_COMPILE=$CROSS \
 		CLANG="$clang --target=aarch64-linux-gnu" LLVM_STRIP=llvm-strip \
 		VMLINUX_BTF="$vmlinux" KDIR="$obj" -j"$JOBS" "$@"
 }

@@ -45,7 +45,7 @@ BTI_TESTS=${BTI_TESTS:-"ftrace/func-tramp-instances.tc ftrace/func-tramp-shared.
 	ftrace/func_set_ftrace_file.tc ftrace/fgraph-filter.tc ftrace/func-filter-glob.tc
 	ftrace/func_mod_trace.tc ftrace/func-filter-pid.tc ftrace/func_profiler.tc
 	instances/instance-event.tc kprobe/kprobe_args.tc
-	direct/ftrace-direct.tc direct/ftrace-direct-shared.tc"}
+	direct/ftrace-direct.tc direct/ftrace-direct-shared.tc direct/ftrace-direct-modify.tc"}
 
 # The BPF selftests built for the bti kernel, which the stress round runs
 # (guest/bpf.sh): ours (ftarm_direct) and the trampoline tests that cost

@@ -23,6 +23,9 @@ long fmod_read_ret;
 
 __u64 fentry_k, fexit_k, fexit_k_ret_ok, fmod_k;
 
+/* modify: every call of that length, and a second program to come and go. */
+__u64 mod_len, mod_count, mod_other;
+
 /* Churn: seen[off] is set by every call of the churn length at offset off. */
 #define SEEN_MAX (1 << 18)
 __u64 churn_len;
@@ -104,5 +107,24 @@ int BPF_PROG(churn_prog, struct file *file, struct kobject *kobj,
 	if (!mine() || len != churn_len || i >= SEEN_MAX)
 		return 0;
 	seen[i] = 1;
+	return 0;
+}
+
+SEC("fentry/bpf_testmod_test_read")
+int BPF_PROG(mod_count_prog, struct file *file, struct kobject *kobj,
+	     struct bin_attribute *attr, char *buf, loff_t off, size_t len)
+{
+	if (mine() && len == mod_len)
+		__sync_fetch_and_add(&mod_count, 1);
+	return 0;
+}
+
+SEC("fexit/bpf_testmod_test_read")
+int BPF_PROG(mod_other_prog, struct file *file, struct kobject *kobj,
+	     struct bin_attribute *attr, char *buf, loff_t off, size_t len,
+	     ssize_t ret)
+{
+	if (mine() && len == mod_len)
+		__sync_fetch_and_add(&mod_other, 1);
 	return 0;
 }
