@@ -128,9 +128,11 @@ mkdir -p "$out/src/kernel"
 rsync -a "$src/tools" "$src/scripts" "$out/src/" ||
 	die "cannot copy $src into $out/src"
 rsync -a "$src/kernel/bpf" "$out/src/kernel/" || die "cannot copy $src/kernel/bpf"
-# Our own tests, as the selftests' own: prog_tests/NAME.c and progs/NAME.c.
-for f in "$TOP"/guest/bpf/prog_tests/*.c "$TOP"/guest/bpf/progs/*.c; do
-	d=$sel/${f#"$TOP"/guest/bpf/}
+# Our own tests, as the selftests' own: prog_tests/NAME.c and progs/NAME.c
+# (BPF_OWN_TESTS: another directory laid out as guest/bpf, to try changes).
+own=${BPF_OWN_TESTS:-$TOP/guest/bpf}
+for f in "$own"/prog_tests/*.c "$own"/progs/*.c; do
+	d=$sel/${f#"$own"/}
 	cmp -s "$f" "$d" || cp "$f" "$d"
 done
 # sign-file (scripts/sign-file.c) is built for the target and needs the

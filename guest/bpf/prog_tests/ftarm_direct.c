@@ -20,6 +20,10 @@
  *    replaced: modify of a live direct call), and the instance's tracer
  *    switched on and off (direct-only <-> shared). Each call must be
  *    counted exactly once (or be one of the program's recursion misses).
+ *  graph: fentry and fexit while the top-level function_graph tracer
+ *    traces the same function, whose return it hooks: the direct call then
+ *    gets return_to_handler as the function's return address. Counts,
+ *    return value and the graph tracer's own events must all be exact.
  *  churn, churn_shared: attach and detach an fentry program in a loop
  *    while two threads call the module function. A call made entirely
  *    while the program was attached (the attach had returned, the detach
@@ -349,6 +353,61 @@ out:
 		instance_off();
 }
 
+#define TOP "/sys/kernel/tracing"
+
+static void run_graph(struct ftarm_direct *skel)
+{
+	struct ftarm_direct__bss *bss = skel->bss;
+	struct bpf_link *links[2] = {};
+	char line[512], buf[1024];
+	int i, n = 0, err;
+	FILE *f;
+
+	/* Room for every event: the top-level buffer may be one page a CPU. */
+	err = write_file(TOP "/buffer_size_kb", "1024", 0);
+	err = err ?: write_file(TOP "/set_ftrace_filter", "bpf_testmod_test_read", O_TRUNC);
+	err = err ?: write_file(TOP "/current_tracer", "function_graph", 0);
+	err = err ?: write_file(TOP "/trace", "", O_TRUNC);
+	if (!ASSERT_OK(err, "function_graph_on"))
+		goto out;
+	zero_counts(bss);
+	bss->read_len = COUNT_LEN;
+	bss->fexit_read_ret_want = -EIO;
+	links[0] = bpf_program__attach(skel->progs.fentry_read_prog);
+	links[1] = bpf_program__attach(skel->progs.fexit_read_prog);
+	if (!ASSERT_OK_PTR(links[0], "attach_fentry_read") ||
+	    !ASSERT_OK_PTR(links[1], "attach_fexit_read"))
+		goto out;
+	if (ASSERT_TRUE(callsite("bpf_testmod_test_read", buf, sizeof(buf)),
+			"callsite_enabled") &&
+	    !ASSERT_OK_PTR(strstr(buf, "(2)"), "callsite_users"))
+		printf("%s", buf);
+	ASSERT_EQ(reads(-EIO), CALLS, "read_eio");
+	ASSERT_EQ(bss->fentry_read, CALLS, "fentry_read");
+	ASSERT_EQ(bss->fexit_read, CALLS, "fexit_read");
+	ASSERT_EQ(bss->fexit_read_ret_ok, CALLS, "fexit_read_ret");
+	write_file(TOP "/tracing_on", "0", 0);
+	f = fopen(TOP "/trace", "r");
+	if (ASSERT_OK_PTR(f, "open_trace")) {
+		/* Only the function is traced: one leaf line a call. */
+		while (fgets(line, sizeof(line), f)) {
+			bool hit = line[0] != '#' && strstr(line, "bpf_testmod_test_read");
+
+			if (line[0] == '#' || !hit || n < 3)
+				printf("trace: %s", line);
+			n += hit;
+		}
+		fclose(f);
+	}
+	ASSERT_EQ(n, CALLS, "graph_events");
+out:
+	for (i = 0; i < 2; i++)
+		bpf_link__destroy(links[i]);
+	write_file(TOP "/current_tracer", "nop", 0);
+	write_file(TOP "/set_ftrace_filter", "", O_TRUNC);
+	write_file(TOP "/tracing_on", "1", 0);
+}
+
 struct churn {
 	atomic_uint gen;	/* 4k + 1: attached; 4k + 3: detached */
 	atomic_uint next;	/* the next offset to read at */
@@ -548,6 +607,8 @@ void test_ftarm_direct(void)
 		run_churn(skel, true);
 	if (test__start_subtest("modify"))
 		run_modify(skel);
+	if (test__start_subtest("graph"))
+		run_graph(skel);
 	ftarm_direct__destroy(skel);
 	rmdir(INSTANCE);
 out:
