@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # deps: install what the harness needs from Debian, only what is missing.
-#   host: the arm64 cross toolchain, QEMU, ccache, the kernel build
-#         dependencies, sparse, gnuplot;
+#   host: the arm64 cross toolchain and its C library, QEMU, ccache, the
+#         kernel build dependencies, sparse, gnuplot, clang and pahole
+#         (dwarves) for BTF and the BPF selftests;
 #   base: linux-source-6.1 (the kernel we patch);
-#   guest: arm64 user space from Debian through multiarch (busybox and the
-#          libraries it needs), unpacked under build/sysroot.
+#   guest: arm64 user space from Debian through multiarch (busybox, the
+#          libraries it needs, libelf and zlib for test_progs), unpacked
+#          under build/sysroot.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
