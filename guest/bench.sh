@@ -76,7 +76,8 @@ if [ -x /bpf/test_progs ] &&
 	out=$(cd /bpf && FTARM_BENCH_CALLS=$calls ./test_progs -v -t ftarm_bench 2>&1)
 	att=$(echo "$out" | sed -n 's/^ftarm_bench: attach: //p' | tail -n 1)
 	line=$(dmesg | grep 'ftrace-ops-bench: rerun' | tail -n 1)
-	if [ "$att" = 0 ] && [ -n "$line" ]; then
+	echo "$out" | grep '^ftarm_bench: \(hits\|callsite\)'
+	if [ "$att" = 0 ] && [ -n "$line" ] && echo "$out" | grep -q '^#[0-9]* *ftarm_bench:OK'; then
 		echo "bench: fentry: $line"
 	elif [ -n "$att" ] && [ "$att" != 0 ]; then
 		echo "bench: fentry: cannot attach ($att)"

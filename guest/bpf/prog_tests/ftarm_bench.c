@@ -13,6 +13,26 @@
 
 #define RERUN "/sys/module/ftrace_ops_bench/parameters/rerun"
 
+/* The traced function's callsite as enabled_functions shows it. */
+static void callsite_line(void)
+{
+	char line[512];
+	bool next = false;
+	FILE *f;
+
+	f = fopen("/sys/kernel/tracing/enabled_functions", "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (next && line[0] == '\t')
+			printf("ftarm_bench: callsite: %s", line);
+		next = !strncmp(line, "bench_traced_func ", 18);
+		if (next)
+			printf("ftarm_bench: callsite: %s", line);
+	}
+	fclose(f);
+}
+
 void test_ftarm_bench(void)
 {
 	const char *calls = getenv("FTARM_BENCH_CALLS") ?: "100000";
@@ -34,6 +54,11 @@ void test_ftarm_bench(void)
 		goto out_destroy;
 	err = write(fd, calls, strlen(calls)) < 0 ? -errno : 0;
 	ASSERT_OK(err, "rerun");
+	/* The module's 16 warm-up calls and the timed ones. */
+	printf("ftarm_bench: hits: %llu\n", (unsigned long long)skel->bss->hits);
+	ASSERT_EQ(skel->bss->hits, 16 + strtoull(calls, NULL, 0), "program_hits");
+	/* Where the callsite sends the call (near or through its veneer). */
+	callsite_line();
 out_destroy:
 	ftarm_bench__destroy(skel);
 out:
