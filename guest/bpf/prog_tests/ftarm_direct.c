@@ -250,6 +250,33 @@ static int test_runs(struct bpf_program *prog, __u32 retval)
 	return ok;
 }
 
+/*
+ * fentry and fexit on the module function (links[0], links[1]), then
+ * CALLS reads: each program sees every one, fexit with its return value.
+ * shared: something else traces the function too (two users of the
+ * callsite). False if the programs could not attach.
+ */
+static bool fentry_fexit_reads(struct ftarm_direct *skel, struct bpf_link **links,
+			       bool shared)
+{
+	struct ftarm_direct__bss *bss = skel->bss;
+
+	zero_counts(bss);
+	bss->read_len = COUNT_LEN;
+	bss->fexit_read_ret_want = -EIO;
+	links[0] = bpf_program__attach(skel->progs.fentry_read_prog);
+	links[1] = bpf_program__attach(skel->progs.fexit_read_prog);
+	if (!ASSERT_OK_PTR(links[0], "attach_fentry_read") ||
+	    !ASSERT_OK_PTR(links[1], "attach_fexit_read"))
+		return false;
+	check_direct("bpf_testmod_test_read", shared);
+	ASSERT_EQ(reads(-EIO), CALLS, "read_eio");
+	ASSERT_EQ(bss->fentry_read, CALLS, "fentry_read");
+	ASSERT_EQ(bss->fexit_read, CALLS, "fexit_read");
+	ASSERT_EQ(bss->fexit_read_ret_ok, CALLS, "fexit_read_ret");
+	return true;
+}
+
 static void run_counts(struct ftarm_direct *skel, bool shared)
 {
 	struct ftarm_direct__bss *bss = skel->bss;
@@ -258,21 +285,9 @@ static void run_counts(struct ftarm_direct *skel, bool shared)
 
 	if (shared && !ASSERT_OK(instance_on(), "instance_on"))
 		goto out;
-	zero_counts(bss);
-	bss->read_len = COUNT_LEN;
-	bss->fexit_read_ret_want = -EIO;
-
 	/* The module function: fentry and fexit. */
-	links[0] = bpf_program__attach(skel->progs.fentry_read_prog);
-	links[1] = bpf_program__attach(skel->progs.fexit_read_prog);
-	if (!ASSERT_OK_PTR(links[0], "attach_fentry_read") ||
-	    !ASSERT_OK_PTR(links[1], "attach_fexit_read"))
+	if (!fentry_fexit_reads(skel, links, shared))
 		goto out;
-	check_direct("bpf_testmod_test_read", shared);
-	ASSERT_EQ(reads(-EIO), CALLS, "read_eio");
-	ASSERT_EQ(bss->fentry_read, CALLS, "fentry_read");
-	ASSERT_EQ(bss->fexit_read, CALLS, "fexit_read");
-	ASSERT_EQ(bss->fexit_read_ret_ok, CALLS, "fexit_read_ret");
 	if (shared)
 		ASSERT_EQ(instance_count("bpf_testmod_test_read"), CALLS, "instance_read");
 
@@ -357,9 +372,8 @@ out:
 
 static void run_graph(struct ftarm_direct *skel)
 {
-	struct ftarm_direct__bss *bss = skel->bss;
 	struct bpf_link *links[2] = {};
-	char line[512], buf[1024];
+	char line[512];
 	int i, n = 0, err;
 	FILE *f;
 
@@ -370,22 +384,9 @@ static void run_graph(struct ftarm_direct *skel)
 	err = err ?: write_file(TOP "/trace", "", O_TRUNC);
 	if (!ASSERT_OK(err, "function_graph_on"))
 		goto out;
-	zero_counts(bss);
-	bss->read_len = COUNT_LEN;
-	bss->fexit_read_ret_want = -EIO;
-	links[0] = bpf_program__attach(skel->progs.fentry_read_prog);
-	links[1] = bpf_program__attach(skel->progs.fexit_read_prog);
-	if (!ASSERT_OK_PTR(links[0], "attach_fentry_read") ||
-	    !ASSERT_OK_PTR(links[1], "attach_fexit_read"))
+	/* Shared with the graph tracer's ops: two users. */
+	if (!fentry_fexit_reads(skel, links, true))
 		goto out;
-	if (ASSERT_TRUE(callsite("bpf_testmod_test_read", buf, sizeof(buf)),
-			"callsite_enabled") &&
-	    !ASSERT_OK_PTR(strstr(buf, "(2)"), "callsite_users"))
-		printf("%s", buf);
-	ASSERT_EQ(reads(-EIO), CALLS, "read_eio");
-	ASSERT_EQ(bss->fentry_read, CALLS, "fentry_read");
-	ASSERT_EQ(bss->fexit_read, CALLS, "fexit_read");
-	ASSERT_EQ(bss->fexit_read_ret_ok, CALLS, "fexit_read_ret");
 	write_file(TOP "/tracing_on", "0", 0);
 	f = fopen(TOP "/trace", "r");
 	if (ASSERT_OK_PTR(f, "open_trace")) {
