@@ -230,6 +230,24 @@ def parse_ftracetest(lines):
             pending = None
     if pending:   # the run stopped inside this case
         add(pending[0], pending[1], "UNRESOLVED")
+    # guest/ftracetest.sh prints the log of each case that did not pass,
+    # "==== ftracetest log N-FILE-log.XXXXXX" then its lines as "  | ...":
+    # the end of it (where the case says why it failed) goes with the case.
+    logs, cur = {}, None
+    for line in lines:
+        m = re.match(r"^==== ftracetest log (\d+)-", line)
+        if m:
+            cur = logs.setdefault(int(m.group(1)), [])
+        elif cur is not None and line.startswith("  | "):
+            cur.append(line[4:])
+        else:
+            cur = None
+    for r in recs:
+        m = re.match(r"^#(\d+) ", r["name"])
+        n = int(m.group(1)) if m else next(
+            (k for k, f in files.items() if f == r["name"]), None)
+        if r["result"] not in ("PASS", "XFAIL") and logs.get(n):
+            r["case_log"] = logs[n][-12:]
     return recs
 
 
@@ -469,11 +487,12 @@ def load_baseline(doc, dirs):
     return None, None
 
 
-def print_failures(bad, excerpt, out_md):
+def print_failures(bad, excerpt, caselogs, out_md):
     """Failures grouped by kernel, suite and verdict, a few names each (a
     crashed tracer can fail hundreds of tests at once; summary.md has them
-    all), then the first kernel-log report: the end of the output is what
-    a CI page shows."""
+    all), the end of the log of the first failed ftracetest cases (what
+    each found), then the first kernel-log report: the end of the output is
+    what a CI page shows."""
     print("\nFailures (every one in %s):" % os.path.relpath(out_md))
     groups = {}
     for label, suite, verdict, name in bad:
@@ -482,6 +501,10 @@ def print_failures(bad, excerpt, out_md):
         more = " and %d more" % (len(names) - 3) if len(names) > 3 else ""
         print("  %s: %s %s (%d): %s%s" % (label, suite, verdict, len(names),
                                          "; ".join(names[:3]), more))
+    for label, name, lines in caselogs[:3]:
+        print("\nThe end of %s's log on %s:" % (name, label))
+        for line in lines:
+            print("  | " + line[:160])
     if excerpt:
         label, console, lines = excerpt
         print("\nFirst kernel-log report of %s (console %s):" % (
@@ -492,7 +515,7 @@ def print_failures(bad, excerpt, out_md):
 
 def cmd_summary(a):
     md, total = [], {"passed": 0, "failed": 0, "skipped": 0}
-    bad, excerpt = [], None
+    bad, excerpt, caselogs = [], None, []
     docs = [json.load(open(p)) for p in a.json]
     # The base's own results are the reference, not the product: count them
     # only when they are all there is (make baseline).
@@ -539,6 +562,8 @@ def cmd_summary(a):
             else:
                 total["failed"] += 1
                 bad.append((label, r["suite"], r["result"], r["name"]))
+                if r.get("case_log"):
+                    caselogs.append((label, r["name"], r["case_log"]))
                 if r.get("excerpt") and not excerpt:
                     excerpt = (label, doc.get("console", ""), r["excerpt"])
         if doc["kernel"] == "base" or doc["mode"] not in ("near", "far"):
@@ -575,7 +600,7 @@ def cmd_summary(a):
            line.startswith("Compared"):
             print(line)
     if bad:
-        print_failures(bad, excerpt, a.out_md)
+        print_failures(bad, excerpt, caselogs, a.out_md)
     print("%d passed, %d failed, %d skipped" % (
         total["passed"], total["failed"], total["skipped"]))
     return 1 if total["failed"] else 0
