@@ -247,6 +247,11 @@ fi
 keep=()
 if grep -q '^CONFIG_CC_IS_CLANG=y' "$obj/.config"; then
 	log "bpf-selftests: building bpf_testmod.ko with clang (LLVM=1, log $logf.testmod)"
+	# Its BTF is split BTF on the kernel's: a module left from an earlier
+	# kernel build loads without it (the base BTF changed) and every
+	# program on its functions fails to load (ESRCH), but kbuild sees no
+	# reason to rebuild it.
+	rm -f "$sel/bpf_testmod/bpf_testmod.ko" "$sel/bpf_testmod.ko"
 	make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS LLVM=1 CC="ccache clang" \
 		LOCALVERSION= M="$sel/bpf_testmod" -j"$JOBS" modules >"$logf.testmod" 2>&1 ||
 		die "bpf_testmod.ko does not build against $obj" "$logf.testmod"

@@ -28,7 +28,12 @@
  *    while two threads call the module function. A call made entirely
  *    while the program was attached (the attach had returned, the detach
  *    had not started) must be seen; one made entirely while it was
- *    detached must not.
+ *    detached must not. The first caller to find a call lost reports, at
+ *    once, what the callsite looks like (enabled_functions, the text of
+ *    the entry and veneer, the slot: read by peek_prog) and whether calls
+ *    are seen again; the rounds that lost calls are listed at the end.
+ *    With FTARM_CHURN_TRACE set, each attach and detach is marked in the
+ *    kernel log too, to line the report up with the kernel's messages.
  *
  * Every call is a system call of this process, which orders it after the
  * attach or detach that came before it (a system call is a context
@@ -44,6 +49,7 @@
 #define COUNT_LEN 13
 #define CHURN_LEN 17
 #define SEEN_MAX (1 << 18)
+#define PEEK_LEN 32
 #define CHURN_ROUNDS 60
 #define MOD_LEN 19
 #define MOD_ROUNDS 40
@@ -413,8 +419,98 @@ struct churn {
 	atomic_uint gen;	/* 4k + 1: attached; 4k + 3: detached */
 	atomic_uint next;	/* the next offset to read at */
 	atomic_bool stop;
+	atomic_bool reported;	/* a lost call was reported */
+	struct ftarm_direct *skel;
+	unsigned long func;	/* bpf_testmod_test_read, from kallsyms */
 	unsigned char class[SEEN_MAX];	/* 1: must be seen, 2: must not */
+	unsigned char round[SEEN_MAX];	/* the round of each call */
 };
+
+/* The address of a symbol in /proc/kallsyms, 0 if not found. */
+static unsigned long ksym_addr(const char *name)
+{
+	char line[256], sym[128];
+	unsigned long addr, found = 0;
+	char type;
+	FILE *f;
+
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx %c %127s", &addr, &type, sym) == 3 &&
+		    !strcmp(sym, name))
+			found = addr;
+	fclose(f);
+	return found;
+}
+
+/* PEEK_LEN bytes of kernel memory at addr into buf (peek_prog); 0 or < 0. */
+static int peek(struct churn *c, unsigned long addr, void *buf)
+{
+	struct ftarm_direct__bss *bss = c->skel->bss;
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+	int err;
+
+	bss->peek_addr = addr;
+	bss->peek_ret = -1;
+	err = bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.peek_prog), &topts);
+	bss->peek_addr = 0;
+	if (err)
+		return err;
+	if (bss->peek_ret)
+		return bss->peek_ret;
+	memcpy(buf, bss->peek_buf, sizeof(bss->peek_buf));
+	return 0;
+}
+
+/*
+ * What a call that was lost while the program was attached found: the
+ * callsite in enabled_functions, the text around the function's entry
+ * (veneer, BTI, MOV X9, LR and the callsite's BL or NOP), the slot the
+ * veneer's ADRP and LDR name, and whether new calls are seen now.
+ */
+static void churn_report(struct churn *c, unsigned int off, unsigned int gen)
+{
+	struct ftarm_direct__bss *bss = c->skel->bss;
+	unsigned long base = c->func - 12, slot = 0;
+	__u32 w[PEEK_LEN / 4];
+	char buf[1024];
+	int i, seen = 0;
+	__u64 v[PEEK_LEN / 8];
+
+	printf("churn: lost call at offset %u, round %u\n", off, gen / 4);
+	snprintf(buf, sizeof(buf), "churn: LOST at round %u\n", gen / 4);
+	write_file("/dev/kmsg", buf, 0);
+	printf("churn: enabled_functions: %s",
+	       callsite("bpf_testmod_test_read", buf, sizeof(buf)) ? buf : "(not enabled)\n");
+	if (c->func && !peek(c, base, w)) {
+		for (i = 0; i < PEEK_LEN / 4; i++) {
+			printf("churn: %lx: %08x\n", base + 4 * i, w[i]);
+			/* ADRP X16 then LDR X16, [X16, #imm]: the veneer's slot */
+			if (i + 1 < PEEK_LEN / 4 && (w[i] & 0x9f00001f) == 0x90000010 &&
+			    (w[i + 1] & 0xffc003ff) == 0xf9400210) {
+				long hi = ((w[i] >> 5) & 0x7ffff) << 2 | ((w[i] >> 29) & 3);
+
+				hi = (hi << 43) >> 31;	/* sign-extend, << 12 */
+				slot = ((base + 4 * i) & ~0xfffUL) + hi +
+				       (((w[i + 1] >> 10) & 0xfff) << 3);
+			}
+		}
+	}
+	if (slot && !peek(c, slot, v))
+		printf("churn: slot %lx: %llx\n", slot, (unsigned long long)v[0]);
+	for (i = 0; i < 3; i++) {
+		unsigned int o = atomic_fetch_add(&c->next, 1);
+
+		if (o >= SEEN_MAX)
+			break;
+		read_at(CHURN_LEN, o);
+		seen += bss->seen[o];
+	}
+	printf("churn: calls now: %d of %d seen, generation %u then %u\n", seen, i,
+	       gen, atomic_load(&c->gen));
+}
 
 static void *churn_caller(void *arg)
 {
@@ -428,18 +524,48 @@ static void *churn_caller(void *arg)
 		g1 = atomic_load(&c->gen);
 		read_at(CHURN_LEN, off);
 		g2 = atomic_load(&c->gen);
-		if (g1 == g2 && g1 % 4 == 1)
+		c->round[off] = g1 / 4;
+		if (g1 == g2 && g1 % 4 == 1) {
 			c->class[off] = 1;
-		else if (g1 == g2 && g1 % 4 == 3)
+			/* The program ran in the call, if it ran at all. */
+			if (!c->skel->bss->seen[off] && !atomic_exchange(&c->reported, true))
+				churn_report(c, off, g1);
+		} else if (g1 == g2 && g1 % 4 == 3) {
 			c->class[off] = 2;
+		}
 	}
 	return NULL;
+}
+
+/* The rounds that lost calls: calls, lost, and the first and last lost. */
+static void churn_rounds(struct churn *c, unsigned int end)
+{
+	struct ftarm_direct__bss *bss = c->skel->bss;
+	unsigned int r, i, must, lost, first, last;
+
+	for (r = 0; r < CHURN_ROUNDS; r++) {
+		must = lost = first = last = 0;
+		for (i = 0; i < end; i++) {
+			if (c->round[i] != r || c->class[i] != 1)
+				continue;
+			must++;
+			if (!bss->seen[i]) {
+				if (!lost++)
+					first = must;
+				last = must;
+			}
+		}
+		if (lost)
+			printf("churn: round %u: %u calls while attached, %u lost (from the %uth to the %uth)\n",
+			       r, must, lost, first, last);
+	}
 }
 
 static void run_churn(struct ftarm_direct *skel, bool shared)
 {
 	struct ftarm_direct__bss *bss = skel->bss;
 	int i, n, must = 0, mustnot = 0, lost = 0, stray = 0, fails = 0;
+	struct bpf_link *peek_link;
 	unsigned int k, end;
 	pthread_t thr[2];
 	char msg[256];
@@ -449,6 +575,10 @@ static void run_churn(struct ftarm_direct *skel, bool shared)
 	c = calloc(1, sizeof(*c));
 	if (!ASSERT_OK_PTR(c, "calloc"))
 		return;
+	c->skel = skel;
+	c->func = ksym_addr("bpf_testmod_test_read");
+	peek_link = bpf_program__attach(skel->progs.peek_prog);
+	ASSERT_OK_PTR(peek_link, "attach_peek");
 	if (shared && !ASSERT_OK(instance_on(), "instance_on"))
 		goto out;
 	memset(bss->seen, 0, sizeof(bss->seen));
@@ -463,9 +593,17 @@ static void run_churn(struct ftarm_direct *skel, bool shared)
 			fails++;
 			continue;
 		}
+		if (getenv("FTARM_CHURN_TRACE")) {
+			snprintf(msg, sizeof(msg), "churn: round %u attached\n", k);
+			write_file("/dev/kmsg", msg, 0);
+		}
 		atomic_store(&c->gen, 4 * k + 1);
 		usleep(20000);
 		atomic_store(&c->gen, 4 * k + 2);
+		if (getenv("FTARM_CHURN_TRACE")) {
+			snprintf(msg, sizeof(msg), "churn: round %u detaching\n", k);
+			write_file("/dev/kmsg", msg, 0);
+		}
 		bpf_link__destroy(link);
 		atomic_store(&c->gen, 4 * k + 3);
 		usleep(10000);
@@ -487,6 +625,8 @@ static void run_churn(struct ftarm_direct *skel, bool shared)
 			stray += bss->seen[i];
 		}
 	}
+	if (lost)
+		churn_rounds(c, end);
 	/*
 	 * The figures go to the kernel log too, which the harness keeps:
 	 * test_progs shows a passing test's output only with -v.
@@ -512,6 +652,7 @@ static void run_churn(struct ftarm_direct *skel, bool shared)
 out:
 	if (shared)
 		instance_off();
+	bpf_link__destroy(peek_link);
 	free(c);
 }
 

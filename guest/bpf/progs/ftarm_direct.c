@@ -110,6 +110,25 @@ int BPF_PROG(churn_prog, struct file *file, struct kobject *kobj,
 	return 0;
 }
 
+/*
+ * For the report of a lost call: copies PEEK_LEN bytes of kernel memory at
+ * peek_addr (the callsite, its veneer and its slot) when the test process
+ * calls bpf_fentry_test1() (a test run of this program).
+ */
+#define PEEK_LEN 32
+__u64 peek_addr;
+__u8 peek_buf[PEEK_LEN];
+long peek_ret;
+
+SEC("fentry/bpf_fentry_test1")
+int BPF_PROG(peek_prog, int a)
+{
+	if (mine() && peek_addr)
+		peek_ret = bpf_probe_read_kernel(peek_buf, sizeof(peek_buf),
+						 (void *)peek_addr);
+	return 0;
+}
+
 SEC("fentry/bpf_testmod_test_read")
 int BPF_PROG(mod_count_prog, struct file *file, struct kobject *kobj,
 	     struct bin_attribute *attr, char *buf, loff_t off, size_t len)
