@@ -479,7 +479,13 @@ static void churn_report(struct churn *c, unsigned int off, unsigned int gen)
 	int i, seen = 0;
 	__u64 v[PEEK_LEN / 8];
 
-	printf("churn: lost call at offset %u, round %u\n", off, gen / 4);
+	/*
+	 * gen is the generation before the lost call; the one now says
+	 * whether what follows was read while the program was still attached
+	 * (4k + 1) or after the detach had begun.
+	 */
+	printf("churn: lost call at offset %u, round %u, generation now %u\n",
+	       off, gen / 4, atomic_load(&c->gen));
 	snprintf(buf, sizeof(buf), "churn: LOST at round %u\n", gen / 4);
 	write_file("/dev/kmsg", buf, 0);
 	printf("churn: enabled_functions: %s",
@@ -498,8 +504,14 @@ static void churn_report(struct churn *c, unsigned int off, unsigned int gen)
 			}
 		}
 	}
-	if (slot && !peek(c, slot, v))
+	if (slot && !peek(c, slot, v)) {
 		printf("churn: slot %lx: %llx\n", slot, (unsigned long long)v[0]);
+		/* The start of what the slot leads to (the BPF trampoline). */
+		if (!peek(c, v[0], w))
+			for (i = 0; i < PEEK_LEN / 4; i++)
+				printf("churn: %llx: %08x\n",
+				       (unsigned long long)v[0] + 4 * i, w[i]);
+	}
 	for (i = 0; i < 3; i++) {
 		unsigned int o = atomic_fetch_add(&c->next, 1);
 
