@@ -211,7 +211,7 @@ def parse_ftracetest(lines):
     def add(n, desc, res):
         recs.append({"suite": "ftracetest",
                      "name": files.get(n, "#%d %s" % (n, desc)),
-                     "result": res, "description": desc})
+                     "result": res, "description": desc, "case_no": n})
     for line in lines:
         m = start.match(line)
         if m and not line.startswith("[ "):
@@ -243,11 +243,8 @@ def parse_ftracetest(lines):
         else:
             cur = None
     for r in recs:
-        m = re.match(r"^#(\d+) ", r["name"])
-        n = int(m.group(1)) if m else next(
-            (k for k, f in files.items() if f == r["name"]), None)
-        if r["result"] not in ("PASS", "XFAIL") and logs.get(n):
-            r["case_log"] = logs[n][-12:]
+        if r["result"] not in ("PASS", "XFAIL") and logs.get(r["case_no"]):
+            r["case_log"] = logs[r["case_no"]][-12:]
     return recs
 
 
