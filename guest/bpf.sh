@@ -14,7 +14,7 @@ DENY="kprobe_multi_test BPF kprobe_multi needs fprobe, which needs rethook: 6.1 
 kprobe_multi_bench_attach kprobe_multi, as above
 bpf_cookie/multi_kprobe_link_api kprobe_multi, as above
 bpf_cookie/multi_kprobe_attach_api kprobe_multi, as above
-ftarm_direct/churn OPEN BUG, not a pass: about 1 run in 20 loses every call of one round although the callsite leads to the round's BPF trampoline (issue 10 note); runs again once found
+ftarm_direct/churn OPEN BUG, not a pass: about 1 run in 20 loses every call of one round although the attach succeeded and the record was enabled (issue 10 note); runs again once found
 ftarm_direct/churn_shared the same attach/detach path as churn, left out with it"
 . /guest/lib.sh
 if [ ! -x /bpf/test_progs ]; then
