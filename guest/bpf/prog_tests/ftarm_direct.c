@@ -514,11 +514,17 @@ static void churn_report(struct churn *c, unsigned int off, unsigned int gen)
 	}
 	for (i = 0; i < 3; i++) {
 		unsigned int o = atomic_fetch_add(&c->next, 1);
+		__u64 hits = bss->churn_hits;
 
 		if (o >= SEEN_MAX)
 			break;
 		read_at(CHURN_LEN, o);
 		seen += bss->seen[o];
+		/* Did the program run at all, and with what arguments? */
+		printf("churn: a call at offset %u: program runs %llu, last of ours off %llu len %llu\n",
+		       o, (unsigned long long)(bss->churn_hits - hits),
+		       (unsigned long long)bss->churn_last_off,
+		       (unsigned long long)bss->churn_last_len);
 	}
 	printf("churn: calls now: %d of %d seen, generation %u then %u\n", seen, i,
 	       gen, atomic_load(&c->gen));

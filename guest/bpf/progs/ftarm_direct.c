@@ -30,6 +30,8 @@ __u64 mod_len, mod_count, mod_other;
 #define SEEN_MAX (1 << 18)
 __u64 churn_len;
 __u8 seen[SEEN_MAX];
+/* For the report of a lost call: every run of churn_prog, and its last args */
+__u64 churn_hits, churn_last_off, churn_last_len;
 
 static bool mine(void)
 {
@@ -104,6 +106,11 @@ int BPF_PROG(churn_prog, struct file *file, struct kobject *kobj,
 {
 	__u64 i = off;
 
+	__sync_fetch_and_add(&churn_hits, 1);
+	if (mine()) {
+		churn_last_off = off;
+		churn_last_len = len;
+	}
 	if (!mine() || len != churn_len || i >= SEEN_MAX)
 		return 0;
 	seen[i] = 1;
