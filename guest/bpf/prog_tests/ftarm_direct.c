@@ -474,60 +474,70 @@ static void churn_report(struct churn *c, unsigned int off, unsigned int gen)
 {
 	struct ftarm_direct__bss *bss = c->skel->bss;
 	unsigned long base = c->func - 12, slot = 0;
-	__u32 w[PEEK_LEN / 4];
+	unsigned int g_start, g_snap, g_end, o[3];
+	int i, n = 0, seen[3], text_ok, slot_ok = 0, tramp_ok = 0;
+	__u64 v[PEEK_LEN / 8], runs[3], last_off[3], last_len[3];
+	__u32 w[PEEK_LEN / 4], t[PEEK_LEN / 4];
 	char buf[1024];
-	int i, seen = 0;
-	__u64 v[PEEK_LEN / 8];
 
 	/*
-	 * gen is the generation before the lost call; the one now says
-	 * whether what follows was read while the program was still attached
-	 * (4k + 1) or after the detach had begun.
+	 * First the snapshot, with nothing slow in it (no printing, no
+	 * tracefs): the text of the callsite and veneer, the slot, the start
+	 * of the trampoline it names, and three new calls, each with whether
+	 * the program ran and with which arguments. The generation before
+	 * and after says whether all of it was taken while the program was
+	 * still attached (4k + 1), which a loaded guest does not guarantee.
 	 */
-	printf("churn: lost call at offset %u, round %u, generation now %u\n",
-	       off, gen / 4, atomic_load(&c->gen));
-	snprintf(buf, sizeof(buf), "churn: LOST at round %u\n", gen / 4);
-	write_file("/dev/kmsg", buf, 0);
-	printf("churn: enabled_functions: %s",
-	       callsite("bpf_testmod_test_read", buf, sizeof(buf)) ? buf : "(not enabled)\n");
-	if (c->func && !peek(c, base, w)) {
-		for (i = 0; i < PEEK_LEN / 4; i++) {
-			printf("churn: %lx: %08x\n", base + 4 * i, w[i]);
-			/* ADRP X16 then LDR X16, [X16, #imm]: the veneer's slot */
-			if (i + 1 < PEEK_LEN / 4 && (w[i] & 0x9f00001f) == 0x90000010 &&
-			    (w[i + 1] & 0xffc003ff) == 0xf9400210) {
-				long hi = ((w[i] >> 5) & 0x7ffff) << 2 | ((w[i] >> 29) & 3);
+	g_start = atomic_load(&c->gen);
+	text_ok = c->func && !peek(c, base, w);
+	for (i = 0; text_ok && i + 1 < PEEK_LEN / 4; i++) {
+		/* ADRP X16 then LDR X16, [X16, #imm]: the veneer's slot */
+		if ((w[i] & 0x9f00001f) == 0x90000010 &&
+		    (w[i + 1] & 0xffc003ff) == 0xf9400210) {
+			long hi = ((w[i] >> 5) & 0x7ffff) << 2 | ((w[i] >> 29) & 3);
 
-				hi = (hi << 43) >> 31;	/* sign-extend, << 12 */
-				slot = ((base + 4 * i) & ~0xfffUL) + hi +
-				       (((w[i + 1] >> 10) & 0xfff) << 3);
-			}
+			hi = (hi << 43) >> 31;	/* sign-extend, << 12 */
+			slot = ((base + 4 * i) & ~0xfffUL) + hi +
+			       (((w[i + 1] >> 10) & 0xfff) << 3);
 		}
 	}
-	if (slot && !peek(c, slot, v)) {
-		printf("churn: slot %lx: %llx\n", slot, (unsigned long long)v[0]);
-		/* The start of what the slot leads to (the BPF trampoline). */
-		if (!peek(c, v[0], w))
-			for (i = 0; i < PEEK_LEN / 4; i++)
-				printf("churn: %llx: %08x\n",
-				       (unsigned long long)v[0] + 4 * i, w[i]);
-	}
-	for (i = 0; i < 3; i++) {
-		unsigned int o = atomic_fetch_add(&c->next, 1);
+	slot_ok = slot && !peek(c, slot, v);
+	tramp_ok = slot_ok && !peek(c, v[0], t);
+	for (n = 0; n < 3; n++) {
 		__u64 hits = bss->churn_hits;
 
-		if (o >= SEEN_MAX)
+		o[n] = atomic_fetch_add(&c->next, 1);
+		if (o[n] >= SEEN_MAX)
 			break;
-		read_at(CHURN_LEN, o);
-		seen += bss->seen[o];
-		/* Did the program run at all, and with what arguments? */
-		printf("churn: a call at offset %u: program runs %llu, last of ours off %llu len %llu\n",
-		       o, (unsigned long long)(bss->churn_hits - hits),
-		       (unsigned long long)bss->churn_last_off,
-		       (unsigned long long)bss->churn_last_len);
+		read_at(CHURN_LEN, o[n]);
+		seen[n] = bss->seen[o[n]];
+		runs[n] = bss->churn_hits - hits;
+		last_off[n] = bss->churn_last_off;
+		last_len[n] = bss->churn_last_len;
 	}
-	printf("churn: calls now: %d of %d seen, generation %u then %u\n", seen, i,
-	       gen, atomic_load(&c->gen));
+	g_snap = atomic_load(&c->gen);
+
+	snprintf(buf, sizeof(buf), "churn: LOST at round %u\n", gen / 4);
+	write_file("/dev/kmsg", buf, 0);
+	printf("churn: lost call at offset %u, round %u; snapshot taken in generations %u to %u%s\n",
+	       off, gen / 4, g_start, g_snap,
+	       g_start == gen && g_snap == gen ? " (still attached)" : " (NOT all while attached)");
+	for (i = 0; text_ok && i < PEEK_LEN / 4; i++)
+		printf("churn: %lx: %08x\n", base + 4 * i, w[i]);
+	if (slot_ok)
+		printf("churn: slot %lx: %llx\n", slot, (unsigned long long)v[0]);
+	for (i = 0; tramp_ok && i < PEEK_LEN / 4; i++)
+		printf("churn: %llx: %08x\n", (unsigned long long)v[0] + 4 * i, t[i]);
+	for (i = 0; i < n; i++)
+		printf("churn: a call at offset %u: %s, program runs %llu, last of ours off %llu len %llu\n",
+		       o[i], seen[i] ? "seen" : "not seen", (unsigned long long)runs[i],
+		       (unsigned long long)last_off[i], (unsigned long long)last_len[i]);
+	/* Slow, and last: the core's view of the callsite, by now. */
+	g_start = atomic_load(&c->gen);
+	printf("churn: enabled_functions: %s",
+	       callsite("bpf_testmod_test_read", buf, sizeof(buf)) ? buf : "(not enabled)\n");
+	g_end = atomic_load(&c->gen);
+	printf("churn: enabled_functions read in generations %u to %u\n", g_start, g_end);
 }
 
 static void *churn_caller(void *arg)
