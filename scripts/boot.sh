@@ -30,6 +30,9 @@ far) append="$append ${FAR_CMDLINE:-ftrace_tramp_far=1}" ;;
 esac
 extra=()
 [ -n "${QEMU_ICOUNT:-}" ] && extra+=(-icount "$QEMU_ICOUNT")
+# More QEMU options, words separated by blanks (-accel tcg,thread=single).
+# shellcheck disable=SC2206 # split on purpose
+[ -n "${QEMU_EXTRA:-}" ] && extra+=($QEMU_EXTRA)
 
 log "boot: $name ($mode): running '$run' (timeout ${timeout}s, console $console)"
 : >"$console"
