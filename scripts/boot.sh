@@ -30,11 +30,21 @@ far) append="$append ${FAR_CMDLINE:-ftrace_tramp_far=1}" ;;
 esac
 extra=()
 [ -n "${QEMU_ICOUNT:-}" ] && extra+=(-icount "$QEMU_ICOUNT")
+# TCG=single: every vCPU on one host thread (QEMU's default for -smp N is
+# a thread a vCPU).  QEMU 7.2's multi-threaded TCG can keep running a stale
+# translation of code that one vCPU writes while another translates it
+# (README, BPF); the guest is told (ftarm.tcg=single) so that the tests
+# that this hits run only there.
+case ${TCG:-multi} in
+multi) ;;
+single) extra+=(-accel "tcg,thread=single"); append="$append ftarm.tcg=single" ;;
+*) die "TCG must be multi or single, not '$TCG'" ;;
+esac
 # More QEMU options, words separated by blanks (-accel tcg,thread=single).
 # shellcheck disable=SC2206 # split on purpose
 [ -n "${QEMU_EXTRA:-}" ] && extra+=($QEMU_EXTRA)
 
-log "boot: $name ($mode): running '$run' (timeout ${timeout}s, console $console)"
+log "boot: $name ($mode${TCG:+, TCG $TCG}): running '$run' (timeout ${timeout}s, console $console)"
 : >"$console"
 qemu-system-aarch64 -M virt,gic-version=3 -cpu max,pauth-impdef=on \
 	-smp "${GUEST_CPUS:-2}" -m "${GUEST_MEM:-2G}" -nic none -display none \

@@ -10,6 +10,8 @@
 # fails a test (the base is expected to: 6.1 arm64 cannot attach fentry).
 #   BPF_TESTS  the tests to build and run (scripts/bpf-selftests.sh)
 #   KERNELS    "base series" (default), or one of them
+#   BPF_TCG_SINGLE  the modes whose guests run under TCG=single (default
+#             "far"), where ftarm_direct's churn runs (guest/bpf.sh)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,8 +21,8 @@ jsons=()
 declare -A fr
 for k in ${KERNELS:-base series}; do
 	case $k in
-	base) src=$BUILD/src/base modes=near ;;
-	series) src=$BUILD/src/series modes="near far" ;;
+	base) src=$BUILD/src/base ;;
+	series) src=$BUILD/src/series ;;
 	*) die "KERNELS: base or series, not '$k'" ;;
 	esac
 	obj=$BUILD/obj/$k-bpf
@@ -46,7 +48,9 @@ for r in "${runs[@]}"; do
 		wait "${pids[0]}" || fail=1
 		pids=("${pids[@]:1}")
 	fi
-	bash "$TOP/scripts/boot.sh" "$k-bpf" "$m" bpf "${BPF_TIMEOUT:-2400}" &
+	t=multi
+	case " ${BPF_TCG_SINGLE-far} " in *" $m "*) t=single ;; esac
+	TCG=$t bash "$TOP/scripts/boot.sh" "$k-bpf" "$m" bpf "${BPF_TIMEOUT:-2400}" &
 	pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p" || fail=1; done

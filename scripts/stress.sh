@@ -11,6 +11,8 @@
 # splat, RCU stall or hang fails).
 #   DURATION  seconds of churn a guest (default 300)
 #   MODES     "near far" (default), or one of them
+#   STRESS_TCG_SINGLE  the modes whose guest runs under TCG=single
+#             (default "far"; "" for none)
 #   STRESS_KERNEL  "stress" (default: the debug kernel above), or
 #             "series-bti": the bti variant that scripts/variants.sh built
 #             (clang, BTI, configs/debug.config, no KASAN), as make test
@@ -76,8 +78,15 @@ timeout=$((secs + ${STRESS_SLACK:-1500}))
 export GUEST_CPUS=${GUEST_CPUS:-4} BOOT_EXTRA="ftarm.stress_secs=$secs"
 log "stress: $secs s of churn in each of: $modes ($GUEST_CPUS vCPUs)"
 pids=()
+# The guests of STRESS_TCG_SINGLE (default: far) run all their vCPUs on one
+# host thread (scripts/boot.sh TCG=single), where ftarm_direct's
+# attach/detach churn runs: QEMU's multi-threaded TCG can keep a stale
+# translation of a callsite patched under it (README, BPF).
+single=" ${STRESS_TCG_SINGLE-far} "
 for m in $modes; do
-	bash "$TOP/scripts/boot.sh" "$kname" "$m" "$run" "$timeout" &
+	t=multi
+	case $single in *" $m "*) t=single ;; esac
+	TCG=$t bash "$TOP/scripts/boot.sh" "$kname" "$m" "$run" "$timeout" &
 	pids+=($!)
 done
 fail=0
