@@ -183,7 +183,8 @@ for v in "${names[@]}"; do
 		bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 		[ -n "${VARIANT_BUILD_ONLY:-}" ] && continue
 		boot_wait
-		FTRACETEST=$BTI_TESTS bash "$TOP/scripts/boot.sh" series-$v far ftracetest &
+		FTRACETEST=$BTI_TESTS TCG=${GUEST_TCG:-multi} \
+			bash "$TOP/scripts/boot.sh" series-$v far ftracetest &
 		boot_pid=$! boot_v=$v boot_frags=("${frags[@]}" "${vfrags[@]}")
 	fi
 done
