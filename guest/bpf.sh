@@ -16,14 +16,13 @@ bpf_cookie/multi_kprobe_link_api kprobe_multi, as above
 bpf_cookie/multi_kprobe_attach_api kprobe_multi, as above"
 . /guest/lib.sh
 # ftarm_direct's attach/detach churn checks every call while other vCPUs
-# run the callsite being patched: under QEMU's multi-threaded TCG, a vCPU
-# that translates the function while another writes its callsite can keep
-# the stale translation (QEMU 7.2 protects a code page only once the
-# translation is linked: README, BPF), and a round loses every call. The
-# churn runs in the guests booted with TCG=single (ftarm.tcg=single).
+# run the callsite being patched: under QEMU's multi-threaded TCG a round
+# lost every call about one run in twenty while memory held the right code
+# (suspected: a stale translation, README "QEMU and cross-modified code").
+# The churn runs in the guests booted with TCG=single (ftarm.tcg=single).
 if [ "$(cmdline_arg ftarm.tcg)" != single ]; then
 	DENY="$DENY
-ftarm_direct/churn runs under TCG=single only: QEMU 7.2's multi-threaded TCG can keep a stale translation of a callsite patched while another vCPU translates it (README, BPF)
+ftarm_direct/churn runs under TCG=single only: QEMU 7.2's multi-threaded TCG lost whole rounds with memory right, a suspected stale translation (README: QEMU and cross-modified code)
 ftarm_direct/churn_shared as churn"
 fi
 if [ ! -x /bpf/test_progs ]; then

@@ -33,14 +33,15 @@ extra=()
 # TCG=single: every vCPU on one host thread (QEMU's default for -smp N is
 # a thread a vCPU).  QEMU 7.2's multi-threaded TCG can keep running a stale
 # translation of code that one vCPU writes while another translates it
-# (README, BPF); the guest is told (ftarm.tcg=single) so that the tests
+# (README, "QEMU and cross-modified code"); the guest is told (ftarm.tcg=single) so that the tests
 # that this hits run only there.
 case ${TCG:-multi} in
 multi) ;;
 single) extra+=(-accel "tcg,thread=single"); append="$append ftarm.tcg=single" ;;
 *) die "TCG must be multi or single, not '$TCG'" ;;
 esac
-# More QEMU options, words separated by blanks (-accel tcg,thread=single).
+# More QEMU options, words separated by blanks (-d, -trace ...; for one
+# host thread use TCG=single above, which also tells the guest).
 # shellcheck disable=SC2206 # split on purpose
 [ -n "${QEMU_EXTRA:-}" ] && extra+=($QEMU_EXTRA)
 

@@ -48,9 +48,7 @@ for r in "${runs[@]}"; do
 		wait "${pids[0]}" || fail=1
 		pids=("${pids[@]:1}")
 	fi
-	t=multi
-	case " ${BPF_TCG_SINGLE-far} " in *" $m "*) t=single ;; esac
-	TCG=$t bash "$TOP/scripts/boot.sh" "$k-bpf" "$m" bpf "${BPF_TIMEOUT:-2400}" &
+	TCG=$(tcg_mode "$m" "${BPF_TCG_SINGLE-far}") bash "$TOP/scripts/boot.sh" "$k-bpf" "$m" bpf "${BPF_TIMEOUT:-2400}" &
 	pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p" || fail=1; done

@@ -29,6 +29,12 @@ die() {
 
 # run_logged LOG CMD...: run CMD with all output in LOG; on failure show
 # the log's tail and fail.
+# tcg_mode MODE LIST: "single" if MODE is one of the blank-separated LIST,
+# else "multi" (the TCG= of scripts/boot.sh for that guest).
+tcg_mode() {
+	case " $2 " in *" $1 "*) echo single ;; *) echo multi ;; esac
+}
+
 run_logged() {
 	local logf=$1; shift
 	if ! "$@" >"$logf" 2>&1; then

@@ -81,12 +81,10 @@ pids=()
 # The guests of STRESS_TCG_SINGLE (default: far) run all their vCPUs on one
 # host thread (scripts/boot.sh TCG=single), where ftarm_direct's
 # attach/detach churn runs: QEMU's multi-threaded TCG can keep a stale
-# translation of a callsite patched under it (README, BPF).
-single=" ${STRESS_TCG_SINGLE-far} "
+# translation of a callsite patched under it (README, "QEMU and
+# cross-modified code").
 for m in $modes; do
-	t=multi
-	case $single in *" $m "*) t=single ;; esac
-	TCG=$t bash "$TOP/scripts/boot.sh" "$kname" "$m" "$run" "$timeout" &
+	TCG=$(tcg_mode "$m" "${STRESS_TCG_SINGLE-far}") bash "$TOP/scripts/boot.sh" "$kname" "$m" "$run" "$timeout" &
 	pids+=($!)
 done
 fail=0
