@@ -8,7 +8,7 @@ S := scripts
 export HARNESS_T0 := $(shell date +%s)
 
 .PHONY: help deps base apply checkpatch build run test baseline tree export \
-	bisect-check variants bench stress bpf-selftests readme \
+	bisect-check variants bench stress bpf-selftests ftracetest-full readme \
 	clean distclean
 
 help: ## list the targets
@@ -64,6 +64,9 @@ bench: base ## base vs series, cost per traced call under QEMU -icount
 
 stress: base ## debug kernel, SMP churn of live patching, near and far (DURATION=s)
 	@bash $(S)/stress.sh
+
+ftracetest-full: base ## the whole ftracetest in near and far mode (make test: far runs the ops cases)
+	@bash $(S)/ftracetest-full.sh
 
 bpf-selftests: base ## BPF test_progs (fentry/fexit...) on base and series, near and far
 	@bash $(S)/bpf.sh

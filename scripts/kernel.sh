@@ -7,6 +7,7 @@
 #   MODES "auto": near, and far too when the tree has the series' forced-far
 #   knob (the boot parameter ftrace_tramp_far).
 #   STAGES "build": build the kernel, its modules and initramfs, boot nothing.
+# RESULT_SUFFIX: appended to the results' file names (make ftracetest-full).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -37,9 +38,18 @@ bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 # the reach of QEMU 7.2's multi-threaded TCG keeping a stale translation of
 # a callsite that another vCPU rewrote (README, "QEMU and cross-modified
 # code"), at the cost of a slower run.
+# The far mode (ftrace_tramp_far=1) changes only what the callsites and
+# trampolines of ftrace_ops hold: its guest runs the cases that register
+# ops (FAR_TESTS, paths under test.d), the near one the whole suite.
+# FAR_TESTS=all runs the whole suite in far mode too (make ftracetest-full).
+FAR_TESTS=${FAR_TESTS:-"ftrace direct instances preemptirq tracer kprobe/kprobe_ftrace.tc"}
+[ "$FAR_TESTS" = all ] && FAR_TESTS=
+# A FTRACETEST of the caller's (a chosen subset) applies to every mode.
 pids=()
 for mode in $modes; do
-	TCG=${GUEST_TCG:-multi} bash "$TOP/scripts/boot.sh" "$kernel" "$mode" "$stages" &
+	sel=${FTRACETEST:-}
+	[ "$mode" = far ] && [ -z "$sel" ] && [[ $stages == *ftracetest* ]] && sel=$FAR_TESTS
+	FTRACETEST=$sel TCG=${GUEST_TCG:-multi} bash "$TOP/scripts/boot.sh" "$kernel" "$mode" "$stages" &
 	pids+=($!)
 done
 fail=0
@@ -47,7 +57,10 @@ for p in "${pids[@]}"; do wait "$p" || fail=1; done
 for mode in $modes; do
 	console=$LOGS/console-$kernel-$mode-${stages//,/+}.log
 	[ -f "$console" ] || continue
-	parse_console "$kernel" "$mode" "$console" "$src" "$RESULTS/$kernel-$mode.json" 0 \
+	subset=0
+	[ -n "${FTRACETEST:-}" ] && subset=1
+	[ "$mode" = far ] && [ -n "$FAR_TESTS" ] && [[ $stages == *ftracetest* ]] && subset=1
+	parse_console "$kernel" "$mode" "$console" "$src" "$RESULTS/$kernel-$mode${RESULT_SUFFIX:-}.json" $subset \
 		"${all[@]}"
 done
 [ $fail = 0 ] || die "a guest of $kernel did not finish (see above)"

@@ -193,6 +193,14 @@ def stages(lines):
     return out
 
 
+def listed_cases(lines):
+    """The names of the cases guest/ftracetest.sh listed ("@@FTARM case N
+    FILE"), as parse_ftracetest() names their records."""
+    lines = [l[2:] if l.startswith("# ") else l for l in lines]
+    return [m.group(1) for m in
+            (re.match(r"^@@FTARM case \d+ (\S+)", l) for l in lines) if m]
+
+
 def parse_ftracetest(lines):
     """ftracetest prints "[N] description<TAB>[RESULT]".  A kernel message
     on the console can land between the description and the result, so a
@@ -448,6 +456,9 @@ def cmd_parse(a):
         "config_sha1": a.config_sha1,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "console": a.console, "subset": a.subset, "results": recs,
+        # The ftracetest cases the guest listed before it ran them: what a
+        # subset is compared with the baseline on.
+        "cases": listed_cases(st.get("ftracetest", [])),
         # What the stress stage did (its iteration counts), for the record.
         "notes": [l for l in st.get("stress", [])
                   if l.startswith("stress: ") and not STRESS.match(l)],
@@ -565,7 +576,8 @@ def cmd_summary(a):
                     excerpt = (label, doc.get("console", ""), r["excerpt"])
         if doc["kernel"] == "base" or doc["mode"] not in ("near", "far"):
             continue
-        if doc.get("subset"):
+        cases = doc.get("cases") if doc.get("subset") else None
+        if doc.get("subset") and not cases:
             md.append("A chosen subset of the tests: not compared with the "
                       "baseline; every result above counts.\n")
             continue
@@ -578,7 +590,16 @@ def cmd_summary(a):
             continue
         now = {(r["suite"], r["name"]): r["result"] for r in recs}
         regs = []
-        for r in base["results"]:
+        brecs = base["results"]
+        if cases:
+            # A subset of ftracetest: the baseline's records of the cases
+            # it listed (a listed case without a result is MISSING). Its
+            # other records (the boot self-tests) count as they are: a
+            # subset's kernel may run fewer (the bti variant's config).
+            brecs = [r for r in brecs
+                     if r["suite"] == "ftracetest" and r["name"] in cases]
+            md.append("A chosen subset of ftracetest (%d cases)." % len(cases))
+        for r in brecs:
             cur = now.get((r["suite"], r["name"]), "MISSING")
             if RANK.get(cur, 0) < RANK.get(r["result"], 0):
                 regs.append((r["suite"], r["name"], r["result"], cur))

@@ -2,7 +2,9 @@
 # test: everything CI checks.  checkpatch --strict on every patch, the
 # series applied and built, the guest booted in each mode the series
 # supports (near; far once the series has its forced-far knob), the boot
-# self-tests, KUnit and the full ftracetest; then the comparison with the
+# self-tests, KUnit and ftracetest (the whole suite near; in far mode the
+# cases that register ftrace_ops, FAR_TESTS of scripts/kernel.sh: make
+# ftracetest-full runs it all in both); then the comparison with the
 # unpatched base; the series built in its other configurations, and the
 # BTI one booted (scripts/variants.sh); a short stress round on the debug
 # kernel (scripts/stress.sh).  Ends with "N passed, N failed, N skipped".
@@ -16,7 +18,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 STAGES=${STAGES:-ftracetest}
-rm -f "$RESULTS"/series-*.json "$RESULTS/checkpatch.json"
+rm -f "$RESULTS"/series-{near,far,bti-far}.json "$RESULTS/checkpatch.json"
 bash "$TOP/scripts/checkpatch.sh"
 bash "$TOP/scripts/kernel.sh" series "" build
 # The series is applied now; nothing after this applies it again (the bti
