@@ -45,11 +45,19 @@ bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 FAR_TESTS=${FAR_TESTS:-"ftrace direct instances preemptirq tracer kprobe/kprobe_ftrace.tc"}
 [ "$FAR_TESTS" = all ] && FAR_TESTS=
 # A FTRACETEST of the caller's (a chosen subset) applies to every mode.
+# selection MODE: the ftracetest cases of MODE's guest, empty for all; a
+# non-empty one makes its results a subset (parse_console).
+selection() {
+	if [ -n "${FTRACETEST:-}" ]; then
+		echo "$FTRACETEST"
+	elif [ "$1" = far ] && [[ $stages == *ftracetest* ]]; then
+		echo "$FAR_TESTS"
+	fi
+}
 pids=()
 for mode in $modes; do
-	sel=${FTRACETEST:-}
-	[ "$mode" = far ] && [ -z "$sel" ] && [[ $stages == *ftracetest* ]] && sel=$FAR_TESTS
-	FTRACETEST=$sel TCG=${GUEST_TCG:-multi} bash "$TOP/scripts/boot.sh" "$kernel" "$mode" "$stages" &
+	FTRACETEST=$(selection "$mode") TCG=${GUEST_TCG:-multi} \
+		bash "$TOP/scripts/boot.sh" "$kernel" "$mode" "$stages" &
 	pids+=($!)
 done
 fail=0
@@ -58,8 +66,7 @@ for mode in $modes; do
 	console=$LOGS/console-$kernel-$mode-${stages//,/+}.log
 	[ -f "$console" ] || continue
 	subset=0
-	[ -n "${FTRACETEST:-}" ] && subset=1
-	[ "$mode" = far ] && [ -n "$FAR_TESTS" ] && [[ $stages == *ftracetest* ]] && subset=1
+	[ -n "$(selection "$mode")" ] && subset=1
 	parse_console "$kernel" "$mode" "$console" "$src" "$RESULTS/$kernel-$mode${RESULT_SUFFIX:-}.json" $subset \
 		"${all[@]}"
 done
