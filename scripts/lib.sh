@@ -55,6 +55,16 @@ shared_config_sha1() {
 JOBS=${JOBS:-$(($(nproc) + 1))}
 CROSS=${CROSS:-aarch64-linux-gnu-}
 
+# auto_modes SRC: the modes a tree boots in: near, and far too when it
+# has the series' forced-far knob (the boot parameter ftrace_tramp_far).
+auto_modes() {
+	if grep -q 'ftrace_tramp_far' "$1/arch/arm64/kernel/ftrace.c"; then
+		echo "near far"
+	else
+		echo near
+	fi
+}
+
 # parse_console KERNEL MODE CONSOLE SRC OUT SUBSET FRAGMENT...: turn a guest
 # console into OUT (scripts/results.py parse), recording the base package
 # and its pin and the shared config hash; SUBSET=1 for a chosen subset of

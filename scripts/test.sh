@@ -8,6 +8,8 @@
 # unpatched base; the series built in its other configurations, and the
 # BTI one booted (scripts/variants.sh); a short stress round on the debug
 # kernel (scripts/stress.sh).  Ends with "N passed, N failed, N skipped".
+# Never more than two heavy jobs at once on the two cores: the near and
+# far guests side by side, then the near guest beside the bti build.
 #
 # The baseline (the base's own results with the same config) is taken
 # from build/results/base-near.json, else from the committed
@@ -30,18 +32,32 @@ v=${VARIANTS:-all}
 [ "$v" = all ] && v=
 bti=0
 case " ${VARIANTS:-all} " in *" all "* | *" bti "*) bti=1 ;; esac
-# The series' guests keep the two cores only partly busy (ftracetest
-# sleeps and waits): build the bti variant meanwhile, at a lower priority
-# so that the guests are not slowed.
+# The series' guests and the bti build must not all run at once: two
+# guests keep the two cores busy, and a build beside them (even niced)
+# slowed them past the guest timeout. The near guest (the whole suite)
+# runs longest; the far one (FAR_TESTS of scripts/kernel.sh) ends first,
+# and the bti variant is built on what it leaves, at the lowest priority.
+modes=${MODES:-auto}
+[ "$modes" = auto ] && modes=$(auto_modes "$BUILD/src/series")
+pids=()
+for m in $modes; do
+	[ "$m" = far ] && continue
+	KERNEL_BUILT=1 bash "$TOP/scripts/kernel.sh" series "$m" "$STAGES" &
+	pids+=($!)
+done
+rc_kernel=0
+case " $modes " in *" far "*)
+	KERNEL_BUILT=1 bash "$TOP/scripts/kernel.sh" series far "$STAGES" || rc_kernel=$?
+	;;
+esac
 bti_pid=
-if [ "$v" != none ] && [ $bti = 1 ]; then
-	log "test: building the bti variant beside the guests (log $LOGS/variants-bti-build.log)"
-	VARIANT_BUILD_ONLY=1 nice -n 10 bash "$TOP/scripts/variants.sh" bti \
+if [ "$v" != none ] && [ $bti = 1 ] && [ $rc_kernel = 0 ]; then
+	log "test: building the bti variant beside the near guest (log $LOGS/variants-bti-build.log)"
+	VARIANT_BUILD_ONLY=1 nice -n 19 bash "$TOP/scripts/variants.sh" bti \
 		>"$LOGS/variants-bti-build.log" 2>&1 &
 	bti_pid=$!
 fi
-rc_kernel=0
-bash "$TOP/scripts/kernel.sh" series "${MODES:-auto}" "$STAGES" || rc_kernel=$?
+for p in "${pids[@]}"; do wait "$p" || rc_kernel=$?; done
 if [ -n "$bti_pid" ]; then
 	if wait "$bti_pid"; then
 		log "test: the bti variant is built"

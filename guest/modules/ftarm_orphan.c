@@ -23,7 +23,11 @@
  *  4. checks that both callsites still branch (a BL in the function's first
  *     instructions: the test would prove nothing otherwise), calls the
  *     functions again and checks that no callback is called any more,
- *     neither from the orphaned trampoline nor from the ops list.
+ *     neither from the orphaned trampoline nor from the ops list;
+ *  5. registers a fourth ops, which must fail with -ENODEV, and unregisters
+ *     it as a careless owner would: that must fail with -ENODEV too, quietly
+ *     (the ops never got in: no WARN, checked with the WARN taint here and
+ *     on the host with every kernel log).
  * It prints one line, "ftarm_orphan: PASS: ..." or "ftarm_orphan: FAIL: ...".
  * ftrace stays disabled until the next boot: load it last.
  */
@@ -43,7 +47,7 @@
  * ops list function.
  */
 static unsigned long calls[2];
-static unsigned long callbacks[3];
+static unsigned long callbacks[4];
 
 static noinline void ftarm_orphan_one(void)
 {
@@ -66,11 +70,13 @@ static void notrace ftarm_orphan_cb##n(unsigned long ip,			\
 FTARM_CALLBACK(0)
 FTARM_CALLBACK(1)
 FTARM_CALLBACK(2)
+FTARM_CALLBACK(3)
 
-static struct ftrace_ops ops[3] = {
+static struct ftrace_ops ops[4] = {
 	{ .func = ftarm_orphan_cb0 },
 	{ .func = ftarm_orphan_cb1 },
 	{ .func = ftarm_orphan_cb2 },
+	{ .func = ftarm_orphan_cb3 },
 };
 
 static void call_both(int n)
@@ -112,6 +118,7 @@ static int __init ftarm_orphan_init(void)
 {
 	void (*kill)(void) = find_ftrace_kill();
 	int i, ret = 0, nr = 0;
+	bool tainted;
 
 	if (!kill) {
 		pr_err("FAIL: setup: ftrace_kill() not found\n");
@@ -166,8 +173,28 @@ static int __init ftarm_orphan_init(void)
 		       calls[0], calls[1]);
 		return 0;
 	}
-	pr_info("PASS: the callsites still branch, and neither the orphaned trampoline nor the list calls the unregistered ops (%d calls each)\n",
-		NR_CALLS);
+
+	tainted = test_taint(TAINT_WARN);
+	ret = ftrace_set_filter_ip(&ops[3], (unsigned long)ftarm_orphan_one, 0, 0);
+	if (ret != -ENODEV) {
+		pr_err("FAIL: setting a filter after ftrace_kill() returned %d, not -ENODEV\n",
+		       ret);
+		return 0;
+	}
+	ret = register_ftrace_function(&ops[3]);
+	if (ret != -ENODEV) {
+		pr_err("FAIL: registering after ftrace_kill() returned %d, not -ENODEV\n",
+		       ret);
+		return 0;
+	}
+	ret = unregister_ftrace_function(&ops[3]);
+	if (ret != -ENODEV || (!tainted && test_taint(TAINT_WARN))) {
+		pr_err("FAIL: unregistering an ops that never got in returned %d%s\n",
+		       ret, !tainted && test_taint(TAINT_WARN) ? ", with a WARN" : "");
+		return 0;
+	}
+	pr_info("PASS: the callsites still branch, neither the orphaned trampoline nor the list calls the unregistered ops (%d calls each), and an ops that could not register unregisters quietly%s\n",
+		NR_CALLS, tainted ? " (WARN taint set before: see the kernel log check)" : "");
 	return 0;
 
 out_unregister:
