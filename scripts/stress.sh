@@ -17,8 +17,9 @@
 #             "series-bti": the bti variant that scripts/variants.sh built
 #             (clang, BTI, configs/debug.config, no KASAN), as make test
 #             does so that its short round costs no kernel build of its own;
-#             that kernel has the BPF selftests (scripts/bpf-selftests.sh),
-#             which each guest runs first (guest/bpf.sh: test_progs, with
+#             built with configs/bpf.config (not in make test), that kernel
+#             has the BPF selftests (scripts/bpf-selftests.sh), which each
+#             guest runs first (guest/bpf.sh: test_progs, with
 #             our ftarm_direct attach/detach churn), then the churn
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -39,7 +40,10 @@ stress)
 	bash "$TOP/scripts/build.sh" "$src" "$obj"
 	;;
 series-bti)
-	for f in ${CONFIGS:-base ftrace} series debug bpf variants/bti; do frags+=("$TOP/configs/$f.config"); done
+	for f in ${CONFIGS:-base ftrace} series debug; do frags+=("$TOP/configs/$f.config"); done
+	# configs/bpf.config unless make test built it without (VARIANT_BPF=0)
+	grep -q '^CONFIG_DEBUG_INFO_BTF=y' "$obj/.config" 2>/dev/null && frags+=("$TOP/configs/bpf.config")
+	frags+=("$TOP/configs/variants/bti.config")
 	[ -f "$obj/arch/arm64/boot/Image" ] ||
 		die "no bti variant kernel in $obj" "" "make variants VARIANTS=bti"
 	for o in PROVE_LOCKING FAIL_FUNCTION ARM64_BTI_KERNEL; do

@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
 # test: everything CI checks.  checkpatch --strict on every patch, the
-# series applied and built, the guest booted in each mode the series
-# supports (near; far once the series has its forced-far knob), the boot
-# self-tests, KUnit and ftracetest (the whole suite near; in far mode the
-# cases that register ftrace_ops, FAR_TESTS of scripts/kernel.sh: make
-# ftracetest-full runs it all in both); then the comparison with the
+# series applied and built, the guest booted near: the boot self-tests,
+# KUnit and the whole ftracetest (far mode's trampoline, kprobe and direct
+# cases run on the bti kernel below, every call far; make ftracetest-full
+# runs the whole suite in both modes); then the comparison with the
 # unpatched base; the series built in its other configurations, and the
 # BTI one booted (scripts/variants.sh); a short stress round on the debug
 # kernel (scripts/stress.sh).  Ends with "N passed, N failed, N skipped".
-# Never more than two heavy jobs at once on the two cores: the near and
-# far guests side by side, then the near guest beside the bti build.
+# Never more than two heavy jobs at once on the two cores: the near guest
+# beside the bti build, then the bti guest beside the compile checks.
 #
 # The baseline (the base's own results with the same config) is taken
 # from build/results/base-near.json, else from the committed
@@ -32,37 +31,28 @@ v=${VARIANTS:-all}
 [ "$v" = all ] && v=
 bti=0
 case " ${VARIANTS:-all} " in *" all "* | *" bti "*) bti=1 ;; esac
-# The series' guests and the bti build must not all run at once: two
-# guests keep the two cores busy, and a build beside them (even niced)
-# slowed them past the guest timeout. The near guest (the whole suite)
-# runs longest; the far one (FAR_TESTS of scripts/kernel.sh) ends first,
-# and the bti variant is built on what it leaves, at the lowest priority.
-modes=${MODES:-auto}
-[ "$modes" = auto ] && modes=$(auto_modes "$BUILD/src/series")
-pids=()
-for m in $modes; do
-	[ "$m" = far ] && continue
-	KERNEL_BUILT=1 bash "$TOP/scripts/kernel.sh" series "$m" "$STAGES" &
-	pids+=($!)
-done
-rc_kernel=0
-case " $modes " in *" far "*)
-	KERNEL_BUILT=1 bash "$TOP/scripts/kernel.sh" series far "$STAGES" || rc_kernel=$?
-	;;
-esac
+# The series' guest runs the whole ftracetest near (MODES; far mode, whose
+# cases the bti guest runs below with every call far, is in make
+# ftracetest-full). It keeps about one core busy: the bti variant is built
+# on the other, at the lowest priority. Never more than that: two guests
+# and a build on two cores slowed the guests past their timeout.
+# The bti kernel is built without configs/bpf.config (VARIANT_BPF=0):
+# make bpf-selftests runs the BPF selftests.
+export VARIANT_BPF=${VARIANT_BPF:-0}
 bti_pid=
-if [ "$v" != none ] && [ $bti = 1 ] && [ $rc_kernel = 0 ]; then
-	log "test: building the bti variant beside the near guest (log $LOGS/variants-bti-build.log)"
+if [ "$v" != none ] && [ $bti = 1 ]; then
+	log "test: building the bti variant beside the series' guest (log $LOGS/variants-bti-build.log)"
 	VARIANT_BUILD_ONLY=1 nice -n 19 bash "$TOP/scripts/variants.sh" bti \
 		>"$LOGS/variants-bti-build.log" 2>&1 &
 	bti_pid=$!
 fi
-for p in "${pids[@]}"; do wait "$p" || rc_kernel=$?; done
+rc_kernel=0
+KERNEL_BUILT=1 bash "$TOP/scripts/kernel.sh" series "${MODES:-near}" "$STAGES" || rc_kernel=$?
 if [ -n "$bti_pid" ]; then
 	if wait "$bti_pid"; then
 		log "test: the bti variant is built"
 	else
-		log "test: the bti variant did not build beside the guests (log $LOGS/variants-bti-build.log); variants.sh tries again below"
+		log "test: the bti variant did not build beside the guest (log $LOGS/variants-bti-build.log); variants.sh tries again below"
 	fi
 fi
 [ $rc_kernel = 0 ] || exit $rc_kernel

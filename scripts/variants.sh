@@ -21,10 +21,12 @@
 # configuration asks, without the rest of the kernel and without the link;
 # the default (make variants) builds the whole Image and modules.
 # The bti variant merges configs/debug.config (lockdep, atomic-sleep,
-# list and hang checks, fail_function) and configs/bpf.config (BPF, BTF)
-# too, and gets the BPF selftests (scripts/bpf-selftests.sh): make test's
-# short stress round runs on that kernel (scripts/stress.sh,
-# STRESS_KERNEL=series-bti), with test_progs first.
+# list and hang checks, fail_function) and, unless VARIANT_BPF=0,
+# configs/bpf.config (BPF, BTF) too, and then gets the BPF selftests
+# (scripts/bpf-selftests.sh): the short stress round runs on that kernel
+# (scripts/stress.sh, STRESS_KERNEL=series-bti), with test_progs first.
+# make test sets VARIANT_BPF=0: the DWARF and BTF of a cold clang build do
+# not fit its time on two cores, and make bpf-selftests runs test_progs.
 # VARIANT_BUILD_ONLY=1 configures and builds the booted variants (bti) and
 # does nothing else: make test builds the bti kernel that way, at a lower
 # priority, while the series' guests run. The bti guest boots in the
@@ -45,7 +47,8 @@ BTI_TESTS=${BTI_TESTS:-"ftrace/func-tramp-instances.tc ftrace/func-tramp-shared.
 	ftrace/func_set_ftrace_file.tc ftrace/fgraph-filter.tc ftrace/func-filter-glob.tc
 	ftrace/func_mod_trace.tc ftrace/func-filter-pid.tc ftrace/func_profiler.tc
 	instances/instance-event.tc kprobe/kprobe_args.tc
-	direct/ftrace-direct.tc direct/ftrace-direct-shared.tc direct/ftrace-direct-modify.tc"}
+	direct/ftrace-direct.tc direct/ftrace-direct-shared.tc direct/ftrace-direct-modify.tc
+	direct/kprobe-direct.tc kprobe/kprobe_ftrace.tc"}
 
 # The BPF selftests built for the bti kernel, which the stress round runs
 # (guest/bpf.sh): ours (ftarm_direct) and the trampoline tests that cost
@@ -150,7 +153,11 @@ for v in "${names[@]}"; do
 	fi
 	llvm= cross=$CROSS targets= vfrags=("$frag") what=$v
 	case $v in
-	bti | bti-kasan) llvm=1 vfrags=("$TOP/configs/debug.config" "$TOP/configs/bpf.config" "$frag") ;;
+	bti | bti-kasan)
+		llvm=1 vfrags=("$TOP/configs/debug.config")
+		[ "${VARIANT_BPF:-1}" = 1 ] && vfrags+=("$TOP/configs/bpf.config")
+		vfrags+=("$frag")
+		;;
 	esac
 	[ "$v" = noregs ] && cross=$(noregs_toolchain)
 	if [ "$scope" = objects ] && [ -z "$llvm" ]; then
@@ -176,10 +183,14 @@ for v in "${names[@]}"; do
 		# A failed build leaves no /bpf: the stress round then records the
 		# missing test_progs as failures.
 		rm -rf "$obj/bpf/guest"
-		bpf_res=PASS
-		BPF_TESTS=$BTI_BPF_TESTS bash "$TOP/scripts/bpf-selftests.sh" "$src" "$obj" "$obj/bpf" ||
-			{ bpf_res=FAIL; log "variants: $v: the BPF selftests did not build (log $LOGS/bpf-selftests-series-$v.log)"; }
-		recs+=("{\"suite\": \"variant-build\", \"name\": \"$v: BPF selftests (test_progs)\", \"result\": \"$bpf_res\", \"log\": \"$LOGS/bpf-selftests-series-$v.log\"}")
+		if [ "${VARIANT_BPF:-1}" = 1 ]; then
+			bpf_res=PASS
+			BPF_TESTS=$BTI_BPF_TESTS bash "$TOP/scripts/bpf-selftests.sh" "$src" "$obj" "$obj/bpf" ||
+				{ bpf_res=FAIL; log "variants: $v: the BPF selftests did not build (log $LOGS/bpf-selftests-series-$v.log)"; }
+			recs+=("{\"suite\": \"variant-build\", \"name\": \"$v: BPF selftests (test_progs)\", \"result\": \"$bpf_res\", \"log\": \"$LOGS/bpf-selftests-series-$v.log\"}")
+		else
+			log "variants: $v: without configs/bpf.config (VARIANT_BPF=0): no BPF selftests (make bpf-selftests)"
+		fi
 		bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 		[ -n "${VARIANT_BUILD_ONLY:-}" ] && continue
 		boot_wait
