@@ -11,7 +11,7 @@ set -euo pipefail
 bash "$TOP/scripts/kernel.sh" series "" build
 rm -f "$RESULTS"/series-{near,far}-full.json
 rc=0
-FAR_TESTS=all RESULT_SUFFIX=-full bash "$TOP/scripts/kernel.sh" series auto ftracetest || rc=$?
+FAR_TESTS=all RESULT_SUFFIX=-full GUEST_TIMEOUT=${GUEST_TIMEOUT:-4500} bash "$TOP/scripts/kernel.sh" series auto ftracetest || rc=$?
 [ -f "$RESULTS/base-near.json" ] || [ ! -f "$TOP/baseline/base-near.json" ] ||
 	cp "$TOP/baseline/base-near.json" "$RESULTS/base-near.json"
 docs=()

@@ -28,12 +28,12 @@
 # make test sets VARIANT_BPF=0: the DWARF and BTF of a cold clang build do
 # not fit its time on two cores, and make bpf-selftests runs test_progs.
 # VARIANT_BUILD_ONLY=1 configures and builds the booted variants (bti) and
-# does nothing else: make test builds the bti kernel that way, at a lower
-# priority, while the series' guests run. The bti guest boots in the
-# background while the variants after it are built.
-# Each variant is one result in build/results/variants.json (a failed build
-# is a FAIL with its log, and the next variant still runs); the BTI boot is
-# build/results/series-bti-far.json.
+# does nothing else. make test runs "variants.sh bti" alone, at the lowest
+# priority, beside the series' guest, and the other variants after it. The
+# bti guest boots in the background while the variants after it are built.
+# Each variant is one result in build/results/variants.json (VARIANTS_OUT:
+# another file; a failed build is a FAIL with its log, and the next variant
+# still runs); the BTI boot is build/results/series-bti-far.json.
 # usage: variants.sh [NAME...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -61,7 +61,7 @@ bash "$TOP/scripts/apply.sh"
 src=$BUILD/src/series
 frags=()
 for f in ${CONFIGS:-base ftrace} series; do frags+=("$TOP/configs/$f.config"); done
-out=$RESULTS/variants.json
+out=${VARIANTS_OUT:-$RESULTS/variants.json}
 scope=${VARIANT_SCOPE:-full}
 case $scope in full | objects) ;; *) die "VARIANT_SCOPE must be full or objects, not '$scope'" ;; esac
 
