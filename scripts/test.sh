@@ -55,7 +55,9 @@ fi
 rc_kernel=0
 KERNEL_BUILT=1 GUEST_TIMEOUT=${GUEST_TIMEOUT:-4500} \
 	bash "$TOP/scripts/kernel.sh" series "${MODES:-near}" "$STAGES" || rc_kernel=$?
-if [ -n "$bti_pid" ]; then
+# bti_wait: wait for the bti variant (build and guest) in the background.
+bti_wait() {
+	[ -n "$bti_pid" ] || return 0
 	if wait "$bti_pid"; then
 		log "test: the bti variant is done (log $LOGS/variants-bti.log)"
 	else
@@ -64,8 +66,9 @@ if [ -n "$bti_pid" ]; then
 			echo '{"kernel": "series", "mode": "variants", "results": [{"suite": "variant-build", "name": "bti", "result": "FAIL"}]}' \
 				>"$RESULTS/variants-bti.json"
 	fi
-fi
-[ $rc_kernel = 0 ] || exit $rc_kernel
+	bti_pid=
+}
+[ $rc_kernel = 0 ] || { bti_wait; exit $rc_kernel; }
 
 baseline_ok() { # file
 	[ -f "$1" ] && python3 "$TOP/scripts/results.py" baseline-ok "$1" \
@@ -85,8 +88,8 @@ else
 fi
 # The configurations the series must also support (scripts/variants.sh).
 # The build-only ones are compile checks here (VARIANT_SCOPE=objects: the
-# directories the series changes), built once the series' guest is done;
-# make variants builds them whole. bti ran above.
+# directories the series changes), built once the series' guest is done,
+# beside the end of the bti guest; make variants builds them whole.
 rest=
 for n in ${v:-noregs cfi nomodules nofgraph}; do
 	[ "$n" = bti ] || rest="$rest $n"
@@ -95,6 +98,9 @@ if [ "$v" != none ] && [ -n "$rest" ]; then
 	# shellcheck disable=SC2086 # a list of names
 	VARIANT_SCOPE=${VARIANT_SCOPE:-objects} bash "$TOP/scripts/variants.sh" $rest
 fi
+# The compile checks above ran beside the end of the bti guest; the stress
+# round boots the bti kernel.
+bti_wait
 # A short stress round, near and far (scripts/stress.sh; STRESS=none skips
 # it), on the bti variant's kernel when this run built it (clang, BTI,
 # lockdep and the other checks of configs/debug.config): no build of its
