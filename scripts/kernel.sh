@@ -8,8 +8,9 @@
 #   knob (the boot parameter ftrace_tramp_far).
 #   STAGES "build": build the kernel, its modules and initramfs, boot nothing.
 # RESULT_SUFFIX: appended to the results' file names (make ftracetest-full).
-# KERNEL_BUILT=1: the kernel is built already (make test boots its modes
-# from two kernel.sh at once, which must not both run make in one tree).
+# KERNEL_BUILT=1: the kernel is built already; boot it without running
+# make again (make test builds first, then boots while the bti variant
+# builds in another tree).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -41,7 +42,8 @@ fi
 # code"), at the cost of a slower run.
 # The far mode (ftrace_tramp_far=1) changes only what the callsites and
 # trampolines of ftrace_ops hold: its guest runs the cases that register
-# ops (FAR_TESTS, paths under test.d), the near one the whole suite.
+# ops (FAR_TESTS, paths under test.d), the near one the whole suite
+# (make test boots near only and runs far cases on the bti kernel).
 # FAR_TESTS=all runs the whole suite in far mode too (make ftracetest-full).
 # direct/ftrace-direct.tc is left out here: it loads and unloads the
 # sample module 64 times, eight tracers in turn (about nine minutes under
