@@ -19,7 +19,9 @@
 # (fail_function on ftrace_tramp_alloc): the instance must work through
 # the shared trampoline with exact events, the log must say so, and no
 # trampoline may be left allocated.  After it, nothing may stay enabled
-# and the number of trampolines must be back where it started.  Last,
+# and the number of trampolines must be back where it started.  Then
+# ftarm_tplprobe.ko checks that no kprobe can be placed on the trampoline
+# templates, which every new trampoline copies.  Last,
 # ftarm_orphan.ko shuts ftrace down as ftrace_bug() does and checks that an
 # ops unregistered then stops being called from the trampoline that its
 # callsite still leads to (the trampoline is orphaned, not freed).
@@ -342,18 +344,29 @@ left=$(grep -c . $T/enabled_functions)
 hot=$(cat /proc/loadavg)
 echo "stress: load average at the end: $hot"
 
+# module_check MODULE CHECK: load MODULE, whose init prints one line
+# "MODULE: PASS: ..." or "MODULE: FAIL: ...", and record it as CHECK.
+module_check() {
+	mod=$1 check=$2
+	if ! modprobe "$mod"; then
+		fail "$check: cannot load $mod"
+		return
+	fi
+	res=$(dmesg | grep -a -E "$mod: (PASS|FAIL)" | tail -n 1)
+	case $res in
+	*"$mod: PASS: "*) pass "$check: ${res#*PASS: }" ;;
+	*"$mod: FAIL: "*) fail "$check: ${res#*FAIL: }" ;;
+	*) fail "$check: $mod printed no result" ;;
+	esac
+}
+
+# ---- no kprobe on what every trampoline copies -------------------------------
+module_check ftarm_tplprobe tplprobe
+modprobe -r ftarm_tplprobe || fail "tplprobe: cannot unload ftarm_tplprobe"
+
 # ---- last: a trampoline once ftrace has shut itself down ---------------------
 # ftarm_orphan calls ftrace_kill() (as ftrace_bug() does), so nothing that
 # uses ftrace may run after it in this boot.
-if modprobe ftarm_orphan; then
-	res=$(dmesg | grep -a -E 'ftarm_orphan: (PASS|FAIL)' | tail -n 1)
-	case $res in
-	*"ftarm_orphan: PASS: "*) pass "orphan: ${res#*PASS: }" ;;
-	*"ftarm_orphan: FAIL: "*) fail "orphan: ${res#*FAIL: }" ;;
-	*) fail "orphan: ftarm_orphan printed no result" ;;
-	esac
-else
-	fail "orphan: cannot load ftarm_orphan"
-fi
+module_check ftarm_orphan orphan
 [ -f $W/failed ] && exit 1
 exit 0
