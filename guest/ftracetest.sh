@@ -13,6 +13,18 @@
 KSFT=/kselftest
 cd $KSFT/ftrace || exit 1
 sel=$(cmdline_arg ftarm.tests)
+# ftarm.skip=D:...: directories of test.d that this run leaves out (make
+# test's near guest: see scripts/test.sh). They are removed from this
+# boot's copy of the installed tests, so the kselftest runner still runs
+# ftracetest as it comes, over the others.
+for d in $(cmdline_arg ftarm.skip | tr ':' ' '); do
+	if [ ! -d "test.d/$d" ]; then
+		echo "ftracetest: no such directory to leave out: $d"
+		exit 2
+	fi
+	echo "@@FTARM skip $d"
+	rm -rf "test.d/$d"
+done
 args=
 if [ -z "$sel" ]; then
 	cases=$(find test.d -name '*.tc' | sort)
@@ -41,7 +53,34 @@ for t in $cases; do
 	n=$((n + 1))
 	echo "@@FTARM case $n instance:${t#test.d/}"
 done
+# case_clock: "@@FTARM start N T" when case N starts (T: seconds since
+# boot), from the log file ftracetest creates for each case as it starts
+# (it keeps those of the cases that did not pass, so the highest number is
+# the running case). Shell builtins only, a sleep every two seconds: a
+# case shorter than that may go unseen, and its time goes to the case
+# before. The host reports the slowest cases (results.py times).
+uptime_s() {
+	read -r up _ < /proc/uptime
+	echo "${up%%.*}"
+}
+case_clock() {
+	last=0
+	while :; do
+		for f in logs/*/[0-9]*-log.*; do
+			[ -f "$f" ] || continue
+			f=${f##*/}
+			f=${f%%-*}
+			if [ "$f" -gt "$last" ]; then
+				last=$f
+				echo "@@FTARM start $f $(uptime_s)"
+			fi
+		done
+		sleep 2
+	done
+}
 rm -rf logs
+case_clock &
+clock=$!
 if [ -z "$sel" ]; then
 	(cd $KSFT && ./run_kselftest.sh -c ftrace)
 	rc=$?
@@ -50,6 +89,8 @@ else
 	./ftracetest $args
 	rc=$?
 fi
+kill $clock
+echo "@@FTARM start end $(uptime_s)"
 # ftracetest keeps the log of every case that did not pass.
 for f in logs/*/*-log.*; do
 	[ -f "$f" ] || continue

@@ -19,6 +19,8 @@ image=$obj/arch/arm64/boot/Image
 append="console=ttyAMA0 panic=-1 ftarm.run=$run"
 # A subset of ftracetest (paths under test.d, separated by blanks or ':').
 [ -n "${FTRACETEST:-}" ] && append="$append ftarm.tests=$(echo $FTRACETEST | tr ' ' ':')"
+# Directories of test.d that the ftracetest run leaves out.
+[ -n "${FTRACETEST_SKIP:-}" ] && append="$append ftarm.skip=$(echo $FTRACETEST_SKIP | tr ' ' ':')"
 # The benchmark matrix for guest/bench.sh: R/I/S points, comma separated.
 [ -n "${BENCH:-}" ] && append="$append ftarm.bench=$BENCH"
 # Anything else for the kernel command line (make bench: nokaslr).

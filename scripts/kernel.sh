@@ -75,7 +75,9 @@ for mode in $modes; do
 	[ -f "$console" ] || continue
 	subset=0
 	[ -n "$(selection "$mode")" ] && subset=1
-	parse_console "$kernel" "$mode" "$console" "$src" "$RESULTS/$kernel-$mode${RESULT_SUFFIX:-}.json" $subset \
-		"${all[@]}"
+	out=$RESULTS/$kernel-$mode${RESULT_SUFFIX:-}.json
+	parse_console "$kernel" "$mode" "$console" "$src" "$out" $subset "${all[@]}"
+	# Where the guest's time went (guest/ftracetest.sh's case clock).
+	[[ $stages != *ftracetest* ]] || python3 "$TOP/scripts/results.py" times "$out" | sed 's/^/         /'
 done
 [ $fail = 0 ] || die "a guest of $kernel did not finish (see above)"

@@ -14,14 +14,22 @@ mkdir -p "$LOGS" "$RESULTS"
 : "${HARNESS_T0:=$(date +%s)}"
 export HARNESS_T0
 
+# PROGRESS_LOG (make test): every progress line of every script, in the
+# background ones too, is also appended there, for the summary of where
+# the time went.
 log() {
-	printf '[%5ds] %s\n' "$(($(date +%s) - HARNESS_T0))" "$*"
+	local line
+	line=$(printf '[%5ds] %s' "$(($(date +%s) - HARNESS_T0))" "$*")
+	printf '%s\n' "$line"
+	[ -z "${PROGRESS_LOG:-}" ] || printf '%s\n' "$line" >>"$PROGRESS_LOG"
 }
 
 # die WHAT [LOG] [HINT]: print a clear error and exit non-zero.
 die() {
 	local what=$1 logf=${2:-} hint=${3:-}
 	printf '[%5ds] ERROR: %s\n' "$(($(date +%s) - HARNESS_T0))" "$what" >&2
+	[ -z "${PROGRESS_LOG:-}" ] ||
+		printf '[%5ds] ERROR: %s\n' "$(($(date +%s) - HARNESS_T0))" "$what" >>"$PROGRESS_LOG"
 	[ -n "$logf" ] && printf '         log: %s\n' "$logf" >&2
 	[ -n "$hint" ] && printf '         try: %s\n' "$hint" >&2
 	exit 1

@@ -253,6 +253,20 @@ def parse_ftracetest(lines):
     for r in recs:
         if r["result"] not in ("PASS", "XFAIL") and logs.get(r["case_no"]):
             r["case_log"] = logs[r["case_no"]][-12:]
+    # "@@FTARM start N T" (guest/ftracetest.sh's case clock): a case's
+    # seconds run from its start to the next start seen, or to the end.
+    starts = []
+    for line in lines:
+        m = re.match(r"^@@FTARM start (\d+|end) (\d+)", line)
+        if m:
+            starts.append((m.group(1), int(m.group(2))))
+    secs = {}
+    for (n, t), (_, t2) in zip(starts, starts[1:]):
+        if n != "end":
+            secs[int(n)] = t2 - t
+    for r in recs:
+        if r["case_no"] in secs:
+            r["seconds"] = secs[r["case_no"]]
     return recs
 
 
@@ -459,6 +473,11 @@ def cmd_parse(a):
         # The ftracetest cases the guest listed before it ran them: what a
         # subset is compared with the baseline on.
         "cases": listed_cases(st.get("ftracetest", [])),
+        # The directories of test.d the run left out (ftarm.skip): their
+        # cases are not compared with the baseline; everything else is.
+        "left_out": [m.group(1) for m in
+                     (re.match(r"^@@FTARM skip (\S+)", l)
+                      for l in st.get("ftracetest", [])) if m],
         # What the stress stage did (its iteration counts), for the record.
         "notes": [l for l in st.get("stress", [])
                   if l.startswith("stress: ") and not STRESS.match(l)],
@@ -591,6 +610,16 @@ def cmd_summary(a):
         now = {(r["suite"], r["name"]): r["result"] for r in recs}
         regs = []
         brecs = base["results"]
+        gone = tuple(d.rstrip("/") + "/" for d in doc.get("left_out", []))
+        if gone:
+            def left_out(r):
+                name = r["name"]
+                if name.startswith("instance:"):
+                    name = name[len("instance:"):]
+                return r["suite"] == "ftracetest" and name.startswith(gone)
+            brecs = [r for r in brecs if not left_out(r)]
+            md.append("Without test.d/%s (make ftracetest-full runs them)."
+                      % ", test.d/".join(doc["left_out"]))
         if cases:
             # A subset of ftracetest: the baseline's records of the cases
             # it listed (a listed case without a result is MISSING). Its
@@ -675,6 +704,19 @@ def cmd_compare(a):
     return 1 if failed else 0
 
 
+def cmd_times(a):
+    """The slowest ftracetest cases of the runs given, by the guest's case
+    clock (a case it did not see is counted in the one before)."""
+    for path in a.json:
+        doc = json.load(open(path))
+        recs = [r for r in doc["results"] if "seconds" in r]
+        total = sum(r["seconds"] for r in recs)
+        print("%s: %d cases timed, %d s in all; the slowest:" %
+              (os.path.basename(path), len(recs), total))
+        for r in sorted(recs, key=lambda r: -r["seconds"])[:a.top]:
+            print("  %5d s  %s" % (r["seconds"], r["name"]))
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -704,7 +746,13 @@ def main():
     b.add_argument("file")
     b.add_argument("--config-sha1", required=True)
     b.add_argument("--base-version", required=True)
+    t = sub.add_parser("times")
+    t.add_argument("--top", type=int, default=10)
+    t.add_argument("json", nargs="+")
     a = ap.parse_args()
+    if a.cmd == "times":
+        cmd_times(a)
+        return 0
     if a.cmd == "baseline-ok":
         base = json.load(open(a.file))
         return 0 if baseline_matches(base, a.config_sha1, "linux-source-6.1 "

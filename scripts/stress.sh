@@ -80,6 +80,12 @@ run=stress
 # checks after the churn: allow well beyond the churn itself.
 timeout=$((secs + ${STRESS_SLACK:-1500}))
 export GUEST_CPUS=${GUEST_CPUS:-4} BOOT_EXTRA="ftarm.stress_secs=$secs"
+# STRESS_BOOT_SELFTESTS=0 (make test, whose other guests run them): no
+# boot-time ftrace self-tests, about a minute of each boot of a lockdep
+# kernel under TCG. An empty trace_event= turns them off as any boot-time
+# tracing does ("Ftrace startup test is disabled due to running event
+# tracing") and enables no event.
+[ "${STRESS_BOOT_SELFTESTS:-1}" = 1 ] || BOOT_EXTRA="$BOOT_EXTRA trace_event="
 log "stress: $secs s of churn in each of: $modes ($GUEST_CPUS vCPUs)"
 pids=()
 # The guests of STRESS_TCG_SINGLE (default: far) run all their vCPUs on one
