@@ -13,13 +13,13 @@
 KSFT=/kselftest
 cd $KSFT/ftrace || exit 1
 sel=$(cmdline_arg ftarm.tests)
-# ftarm.skip=D:...: directories of test.d that this run leaves out (make
-# test's near guest: see scripts/test.sh). They are removed from this
-# boot's copy of the installed tests, so the kselftest runner still runs
-# ftracetest as it comes, over the others.
+# ftarm.skip=P:...: cases and directories of test.d that this run leaves
+# out (make test's near guest: see scripts/test.sh). They are removed from
+# this boot's copy of the installed tests, so the kselftest runner still
+# runs ftracetest as it comes, over the others.
 for d in $(cmdline_arg ftarm.skip | tr ':' ' '); do
-	if [ ! -d "test.d/$d" ]; then
-		echo "ftracetest: no such directory to leave out: $d"
+	if [ ! -e "test.d/$d" ]; then
+		echo "ftracetest: no such case or directory to leave out: $d"
 		exit 2
 	fi
 	echo "@@FTARM skip $d"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ftracetest-full: the series' whole ftracetest in near and far mode (make
-# test runs the whole suite near and, far, only the cases that register
-# ftrace_ops: scripts/kernel.sh FAR_TESTS), each compared with the
+# test runs it near without the histogram cases of test.d/trigger, and
+# far only the cases of BTI_TESTS, on the bti kernel: scripts/test.sh and
+# scripts/variants.sh), each compared with the
 # baseline. Results in build/results/series-{near,far}-full.json, the
 # table in build/results/ftracetest-full.md, the time in
 # timing-ftracetest-full.json (make readme puts them in README.md).

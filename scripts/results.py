@@ -421,6 +421,18 @@ def cmd_parse(a):
     recs += feature_checks(a.kernel, recs, klog)
     recs += parse_selftests(klog)
     recs += parse_kunit(klog, a.src)
+    if any(os.path.basename(c) == "series.config" for c in a.config):
+        # The series' own KUnit suite (ARM64_INSN_KUNIT_TEST, set by
+        # series.config) must have run, and none of its cases may skip:
+        # the base has no such suite, so the baseline would not notice.
+        ours = [r for r in recs if r["suite"] == "kunit" and
+                r["name"].startswith("arm64-insn.")]
+        recs.append({"suite": "guest", "name": "KUnit arm64-insn ran",
+                     "result": "PASS" if ours else "FAIL"})
+        recs += [{"suite": "guest", "result": "FAIL",
+                  "name": "%s of our own KUnit case %s" % (r["result"],
+                                                           r["name"])}
+                 for r in ours if r["result"] not in PASSING]
     recs += parse_test_progs(st.get("bpf", []))
     for l in st.get("stress", []):
         m = STRESS.match(l)
@@ -610,16 +622,18 @@ def cmd_summary(a):
         now = {(r["suite"], r["name"]): r["result"] for r in recs}
         regs = []
         brecs = base["results"]
-        gone = tuple(d.rstrip("/") + "/" for d in doc.get("left_out", []))
+        gone = [d.rstrip("/") for d in doc.get("left_out", [])]
         if gone:
             def left_out(r):
                 name = r["name"]
                 if name.startswith("instance:"):
                     name = name[len("instance:"):]
-                return r["suite"] == "ftracetest" and name.startswith(gone)
+                return r["suite"] == "ftracetest" and any(
+                    name == d or name.startswith(d + "/") for d in gone)
             brecs = [r for r in brecs if not left_out(r)]
-            md.append("Without test.d/%s (make ftracetest-full runs them)."
-                      % ", test.d/".join(doc["left_out"]))
+            md.append("Without %d cases and directories of test.d (make "
+                      "ftracetest-full runs them): %s." % (len(gone),
+                                                           ", ".join(gone)))
         if cases:
             # A subset of ftracetest: the baseline's records of the cases
             # it listed (a listed case without a result is MISSING). Its

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test: everything CI checks.  checkpatch --strict on every patch, the
 # series applied and built, the guest booted near: the boot self-tests,
-# KUnit and ftracetest through the kselftest runner without test.d/trigger
-# (far mode's trampoline, kprobe and direct cases run on the bti kernel
+# KUnit and ftracetest through the kselftest runner without the histogram
+# cases of test.d/trigger (far mode's trampoline, kprobe and direct cases run on the bti kernel
 # below, every call far; make ftracetest-full runs the whole suite in both
 # modes); then the comparison with the
 # unpatched base; the series built in its other configurations, and the
@@ -55,11 +55,18 @@ if [ "$v" != none ] && [ $bti = 1 ]; then
 fi
 # The suite takes about 1500 s alone under TCG here, 3000 s beside the
 # bti build: the timeout is a hang detector, well above that.
-# test.d/trigger (event triggers and histograms, which the series does not
-# touch; about a fifth of the suite's time) is left out here and compared
-# with the baseline no more: make ftracetest-full runs it.
+# The histogram and inter-event cases of test.d/trigger (code the series
+# does not touch; about a fifth of the suite's time) are left out here,
+# and not compared with the baseline: make ftracetest-full runs them. The
+# enable/disable_event, filter, snapshot, stacktrace and traceon/off
+# trigger cases stay (patch 24 changes the counted enable_event trigger).
+SKIP_HIST="trigger/inter-event trigger/trigger-hist.tc trigger/trigger-hist-mod.tc
+	trigger/trigger-hist-expressions.tc trigger/trigger-hist-syntax-errors.tc
+	trigger/trigger-multihist.tc trigger/trigger-trace-marker-hist.tc
+	trigger/trigger-trace-marker-snapshot.tc trigger/trigger-trace-marker-synthetic.tc
+	trigger/trigger-trace-marker-synthetic-kernel.tc"
 rc_kernel=0
-KERNEL_BUILT=1 GUEST_TIMEOUT=${GUEST_TIMEOUT:-4500} FTRACETEST_SKIP=${FTRACETEST_SKIP-trigger} \
+KERNEL_BUILT=1 GUEST_TIMEOUT=${GUEST_TIMEOUT:-4500} FTRACETEST_SKIP=${FTRACETEST_SKIP-$SKIP_HIST} \
 	bash "$TOP/scripts/kernel.sh" series "${MODES:-near}" "$STAGES" || rc_kernel=$?
 # bti_wait: wait for the bti variant (build and guest) in the background.
 bti_wait() {
