@@ -411,6 +411,18 @@ def parse_kunit(klog, src):
 def cmd_parse(a):
     raw = open(a.console, "rb").read().decode("utf-8", "replace")
     lines = [ANSI.sub("", l).rstrip("\r") for l in raw.split("\n")]
+    # ftracetest run directly prints "[N] description" and its result on
+    # one line, and the case clock's "@@FTARM start" may land in between:
+    # give the marker a line of its own (the result then follows on the
+    # next line, which parse_ftracetest() allows for).
+    split = []
+    for l in lines:
+        i = l.find("@@FTARM start ")
+        if i > 0:
+            split += [l[:i], l[i:]]
+        else:
+            split.append(l)
+    lines = split
     st = stages(lines)
     klog = [KTIME.sub("", l) for l in st.get("dmesg", [])]
     if not klog:   # the guest never got to print dmesg: use the console

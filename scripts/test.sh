@@ -38,10 +38,13 @@ case " ${VARIANTS:-all} " in *" all "* | *" bti "*) bti=1 ;; esac
 # The series' guest runs ftracetest near (MODES; far mode, whose cases the
 # bti guest runs with every call far, is in make ftracetest-full). Alone
 # it takes about 25 minutes here, twice that beside a build: the bti
-# variant is built beside it, at the lowest priority, and its guest then
-# runs there too (variants.sh bti: build, boot, results in
-# variants-bti.json and series-bti-far.json). Never more than that: two
-# guests and a build on two cores slowed the guests past their timeout.
+# variant is built beside it, at the lowest priority (VARIANT_NICE, the
+# build only), and its guest then runs at normal priority, beside the
+# compile checks at the lowest (variants.sh bti: build, boot, results in
+# variants-bti.json and series-bti-far.json). A guest at the lowest
+# priority beside a build stalled for 30 s at a time (soft lockups, failed
+# irqsoff self-tests); two guests and a build on two cores slowed the
+# guests past their timeout.
 # The bti kernel is built without configs/bpf.config (VARIANT_BPF=0):
 # make bpf-selftests runs the BPF selftests.
 export VARIANT_BPF=${VARIANT_BPF:-0}
@@ -49,7 +52,7 @@ rm -f "$RESULTS"/variants{,-bti}.json "$RESULTS/series-bti-far.json"
 bti_pid=
 if [ "$v" != none ] && [ $bti = 1 ]; then
 	log "test: the bti variant, built and booted beside the series' guest (log $LOGS/variants-bti.log)"
-	VARIANTS_OUT=$RESULTS/variants-bti.json nice -n 19 bash "$TOP/scripts/variants.sh" bti \
+	VARIANTS_OUT=$RESULTS/variants-bti.json VARIANT_NICE=19 bash "$TOP/scripts/variants.sh" bti \
 		>"$LOGS/variants-bti.log" 2>&1 &
 	bti_pid=$!
 fi
@@ -109,7 +112,7 @@ for n in ${v:-noregs cfi nomodules nofgraph}; do
 done
 if [ "$v" != none ] && [ -n "$rest" ]; then
 	# shellcheck disable=SC2086 # a list of names
-	VARIANT_SCOPE=${VARIANT_SCOPE:-objects} bash "$TOP/scripts/variants.sh" $rest
+	VARIANT_SCOPE=${VARIANT_SCOPE:-objects} VARIANT_NICE=19 bash "$TOP/scripts/variants.sh" $rest
 fi
 # The compile checks above ran beside the end of the bti guest; the stress
 # round boots the bti kernel.

@@ -170,9 +170,14 @@ for v in "${names[@]}"; do
 		what="$v (objects: $targets)"
 	fi
 	log "variants: $v: config and build${llvm:+ (LLVM=1)}${targets:+ of $targets}"
+	# VARIANT_NICE: the niceness of the builds only (make test builds the
+	# bti kernel beside a guest); a guest booted below runs at the
+	# caller's, as a guest starved by a build stalls for tens of seconds
+	# and reports soft lockups and failed timing self-tests.
 	if LLVM=$llvm CROSS=$cross bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}" "${vfrags[@]}" &&
 		variant_config_ok "$v" "$obj/.config" &&
-		BUILD_TARGETS=$targets LLVM=$llvm CROSS=$cross bash "$TOP/scripts/build.sh" "$src" "$obj"; then
+		BUILD_TARGETS=$targets LLVM=$llvm CROSS=$cross \
+			nice -n "${VARIANT_NICE:-0}" bash "$TOP/scripts/build.sh" "$src" "$obj"; then
 		res=PASS
 	else
 		res=FAIL
