@@ -109,6 +109,9 @@ cfi_check() {
 	grep -q '^CONFIG_CFI_CLANG=y' "$obj/.config" &&
 		grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_REGS=y' "$obj/.config" &&
 		! grep -q '^CONFIG_ARM64_FTRACE_VENEERS=y' "$obj/.config" || return 1
+	# Compiled every time: the flags are read from make's command line,
+	# which an object already up to date (a second run) does not print.
+	rm -f "$obj/kernel/panic.o"
 	make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE="$CROSS" LLVM=-16 \
 		CC="ccache clang-16" LOCALVERSION= -j"$JOBS" V=1 kernel/panic.o >>"$logf" 2>&1 ||
 		return 1
