@@ -59,10 +59,6 @@ done
 # the running case). Shell builtins only, a sleep every two seconds: a
 # case shorter than that may go unseen, and its time goes to the case
 # before. The host reports the slowest cases (results.py times).
-uptime_s() {
-	read -r up _ < /proc/uptime
-	echo "${up%%.*}"
-}
 case_clock() {
 	last=0
 	while :; do
@@ -72,7 +68,7 @@ case_clock() {
 			f=${f%%-*}
 			if [ "$f" -gt "$last" ]; then
 				last=$f
-				echo "@@FTARM start $f $(uptime_s)"
+				echo "@@FTARM start $f $(($(cs) / 100))"
 			fi
 		done
 		sleep 2
@@ -90,7 +86,7 @@ else
 	rc=$?
 fi
 kill $clock
-echo "@@FTARM start end $(uptime_s)"
+echo "@@FTARM start end $(($(cs) / 100))"
 # ftracetest keeps the log of every case that did not pass.
 for f in logs/*/*-log.*; do
 	[ -f "$f" ] || continue

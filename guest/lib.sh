@@ -10,3 +10,9 @@ cmdline_arg() {
 		esac
 	done
 }
+
+# cs: the uptime in centiseconds (shell builtins only).
+cs() {
+	read -r up _ </proc/uptime
+	echo "${up%.*}${up#*.}"
+}

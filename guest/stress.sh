@@ -86,12 +86,6 @@ counted_round() {
 	return $ok
 }
 
-# cs: the uptime in centiseconds.
-cs() {
-	read -r up _ </proc/uptime
-	echo "${up%.*}${up#*.}"
-}
-
 mkinst() { # NAME FILTER...: an instance tracing FILTER, tracing off
 	i=$T/instances/$1
 	shift
@@ -214,6 +208,39 @@ mkinst toggle ftarm_hot_0 || fail "setup: instance toggle"
 # every function, and recording them all would slow everything else.
 filters="ftarm_hot_1|ftarm_hot_*:ftarm_counted_0:ftarm_counted_1|ftarm_hot_2|ftarm_counted_0:ftarm_hot_1||ftarm_hot_2:ftarm_hot_3|ftarm_counted_*|ftarm_hot_1"
 mkinst churnf ftarm_hot_1 || fail "setup: instance churnf"
+# churn_stray FILTER TRACE: the function of the first event of TRACE that
+# FILTER (blank-separated names and globs) does not hold, if any.
+churn_stray() {
+	awk -v f="$1" '
+	BEGIN {
+		n = split(f, p, " ")
+		for (i = 1; i <= n; i++) {
+			gsub(/\*/, ".*", p[i])
+			p[i] = "^" p[i] "$"
+		}
+	}
+	/^#/ { next }
+	{
+		fn = ""
+		for (i = 2; i <= NF; i++)
+			if (substr($i, 1, 2) == "<-") {
+				fn = $(i - 1)
+				break
+			}
+		if (fn == "")
+			next
+		for (i = 1; i <= n; i++)
+			if (fn ~ p[i])
+				next
+		print fn
+		exit
+	}' "$2"
+}
+# churnf's filter since its last change ("" when its buffer is off), and
+# what checking its events found: once a filter write has returned, the
+# instance's tracer must not be called for a function the filter no longer
+# holds (a task preempted in the trampoline before its call would).
+cf= n_cf=0 n_cf_events=0 n_cf_stray=0 cf_stray=
 victim=/sys/module/ftarm_victim/parameters/call
 end=$(($(date +%s) + secs))
 it=0
@@ -252,11 +279,29 @@ while [ "$(date +%s)" -lt $end ] || [ $it -lt 3 ]; do
 		fi
 	fi
 	t1=$(cs)
-	# The live instance's filter: disjoint, overlapping, empty.
+	# The live instance's filter: disjoint, overlapping, empty. Its events
+	# since the last change, recorded once that change had returned, must
+	# all be of functions the filter holds; the empty filter (every
+	# function) is not recorded.
+	ci=$T/instances/churnf
+	echo 0 >$ci/tracing_on
+	if [ -n "$cf" ]; then
+		n_cf=$((n_cf + 1))
+		n_cf_events=$((n_cf_events + $(grep -c -v '^#' $ci/trace)))
+		s=$(churn_stray "$cf" $ci/trace)
+		if [ -n "$s" ]; then
+			n_cf_stray=$((n_cf_stray + 1))
+			[ -n "$cf_stray" ] || cf_stray="$s after the filter became '$cf'"
+		fi
+	fi
 	f=$(echo "$filters" | cut -d'|' -f$((it % 8 + 1)) | tr ':' ' ')
-	if echo "$f" >$T/instances/churnf/set_ftrace_filter; then
+	if echo "$f" >$ci/set_ftrace_filter; then
 		n_filter=$((n_filter + 1))
+		cf=$f
+		: >$ci/trace
+		[ -z "$f" ] || echo 1 >$ci/tracing_on
 	else
+		cf=
 		fail "churn: cannot set the filter of churnf to '$f'"
 	fi
 	t2=$(cs)
@@ -318,6 +363,13 @@ else
 fi
 [ $n_toggle -gt 0 ] && [ $n_filter -gt 0 ] && [ $n_tracer -gt 0 ] &&
 	pass "churn: $it iterations" || fail "churn: did not run"
+if [ $n_cf_stray -gt 0 ]; then
+	fail "churn-filter: $n_cf_stray of $n_cf filter changes of churnf were followed by calls of functions out of its filter (first: $cf_stray)"
+elif [ $n_cf -gt 0 ] && [ $n_cf_events -gt 0 ]; then
+	pass "churn-filter: $n_cf filter changes of churnf, $n_cf_events events after them, all in its filter"
+else
+	fail "churn-filter: nothing checked ($n_cf filter changes, $n_cf_events events)"
+fi
 for c in counted-own counted-shared; do
 	if [ ! -f $W/checker-$c ]; then
 		fail "$c: the checker did not finish"
