@@ -19,7 +19,7 @@ image=$obj/arch/arm64/boot/Image
 append="console=ttyAMA0 panic=-1 ftarm.run=$run"
 # A subset of ftracetest (paths under test.d, separated by blanks or ':').
 [ -n "${FTRACETEST:-}" ] && append="$append ftarm.tests=$(echo $FTRACETEST | tr ' ' ':')"
-# Directories of test.d that the ftracetest run leaves out.
+# Cases and directories of test.d that the ftracetest run leaves out.
 [ -n "${FTRACETEST_SKIP:-}" ] && append="$append ftarm.skip=$(echo $FTRACETEST_SKIP | tr ' ' ':')"
 # The benchmark matrix for guest/bench.sh: R/I/S points, comma separated.
 [ -n "${BENCH:-}" ] && append="$append ftarm.bench=$BENCH"

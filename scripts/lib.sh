@@ -19,17 +19,17 @@ export HARNESS_T0
 # the time went.
 log() {
 	local line
-	line=$(printf '[%5ds] %s' "$(($(date +%s) - HARNESS_T0))" "$*")
+	printf -v line '[%5ds] %s' "$(($(date +%s) - HARNESS_T0))" "$*"
 	printf '%s\n' "$line"
 	[ -z "${PROGRESS_LOG:-}" ] || printf '%s\n' "$line" >>"$PROGRESS_LOG"
 }
 
 # die WHAT [LOG] [HINT]: print a clear error and exit non-zero.
 die() {
-	local what=$1 logf=${2:-} hint=${3:-}
-	printf '[%5ds] ERROR: %s\n' "$(($(date +%s) - HARNESS_T0))" "$what" >&2
-	[ -z "${PROGRESS_LOG:-}" ] ||
-		printf '[%5ds] ERROR: %s\n' "$(($(date +%s) - HARNESS_T0))" "$what" >>"$PROGRESS_LOG"
+	local what=$1 logf=${2:-} hint=${3:-} line
+	printf -v line '[%5ds] ERROR: %s' "$(($(date +%s) - HARNESS_T0))" "$what"
+	printf '%s\n' "$line" >&2
+	[ -z "${PROGRESS_LOG:-}" ] || printf '%s\n' "$line" >>"$PROGRESS_LOG"
 	[ -n "$logf" ] && printf '         log: %s\n' "$logf" >&2
 	[ -n "$hint" ] && printf '         try: %s\n' "$hint" >&2
 	exit 1
