@@ -15,11 +15,16 @@
 #             between function, function_graph and nop, and loads and
 #             unloads ftarm_victim.ko while an instance traces it (its
 #             events counted exactly too).
-# Before that, a fault-injection pass makes the trampoline allocation fail
+# Before that, the callsites of a kernel and a module function must lead to
+# their instance's trampoline, through the veneer in forced-far mode
+# (route), also for a veneer at page offset 0xff8/0xffc (erratum-843419),
+# and a fault-injection pass makes the trampoline allocation fail
 # (fail_function on ftrace_tramp_alloc): the instance must work through
 # the shared trampoline with exact events, the log must say so, and no
-# trampoline may be left allocated.  After it, nothing may stay enabled
-# and the number of trampolines must be back where it started.  Then
+# trampoline may be left allocated.  After it, a tight loop of filter
+# writes checks that none is followed by a call of a function it took out
+# (late-call), nothing may stay enabled and the number of trampolines
+# must be back where it started.  Then
 # ftarm_tplprobe.ko checks that no kprobe can be placed on the trampoline
 # templates, which every new trampoline copies.  Last,
 # ftarm_orphan.ko shuts ftrace down as ftrace_bug() does and checks that an
@@ -115,6 +120,77 @@ case "$slots" in
 "kernel read-only module read-only ") pass "slots-read-only: $slots" ;;
 *) fail "slots-read-only: want the kernel's and the module's slots read-only, got: ${slots:-nothing}" ;;
 esac
+
+# ---- a callsite leads to its trampoline, through the veneer when far ----------
+# An instance traces a kernel function and one of ftarm_stress; the module
+# decodes each callsite's BL (and the veneer's slot when the BL goes to the
+# veneer) and the result must be the trampoline that enabled_functions
+# shows. Forced far (ftrace_tramp_far=1): through the veneer, both of them.
+# Near: straight there when the BL reaches, else the veneer (the module
+# region may be placed 2 GiB from the kernel, RANDOMIZE_MODULE_REGION_FULL).
+if mkinst route 'wake_up_process ftarm_counted_0'; then
+	tk=$(sed -n 's/^wake_up_process .*tramp: \(0x[0-9a-f]*\) .*/\1/p' $T/enabled_functions)
+	tm=$(sed -n 's/^ftarm_counted_0 .*tramp: \(0x[0-9a-f]*\) .*/\1/p' $T/enabled_functions)
+	got=$(cat $D/route | tr '\n' ' ')
+	echo nop >$T/instances/route/current_tracer
+	rmdir $T/instances/route || fail "route: cannot remove instance route"
+	if [ "$(cmdline_arg ftrace_tramp_far)" = 1 ]; then
+		want="kernel veneer $tk module veneer $tm "
+	else
+		want=
+		for r in "direct $tk" "veneer $tk"; do
+			for q in "direct $tm" "veneer $tm"; do
+				[ "$got" = "kernel $r module $q " ] && want=$got
+			done
+		done
+	fi
+	if [ -n "$tk" ] && [ -n "$tm" ] && [ "$got" = "$want" ]; then
+		pass "route: $got"
+	else
+		fail "route: the callsites lead to '$got', the trampolines are kernel '$tk' module '$tm'"
+	fi
+	got=$(cat $D/route | tr '\n' ' ')
+	[ "$got" = "kernel nop module nop " ] && pass "route-off: $got" ||
+		fail "route-off: once the instance is gone, the callsites lead to '$got', not nop"
+else
+	fail "route: cannot set up instance route"
+fi
+
+# ---- a veneer at any page offset (Cortex-A53 erratum 843419) -------------------
+# With ARM64_ERRATUM_843419 (configs/series.config, as in defconfig), a
+# veneer whose ADRP sits at page offset 0xff8 or 0xffc (the function's
+# address ends in 004 or 008) has its slot like any other (the veneer is no
+# erratum sequence): forced far, such a callsite leads through it. The
+# first such kernel function that ftrace can trace is checked.
+# Kernel text symbols at such an address whose name is unique, then the
+# first of them that ftrace can trace.
+awk 'NF == 3 { n[$3]++ } NF == 3 && $2 ~ /^[tT]$/ && $1 ~ /(004|008)$/ { a[$3] = $1 }
+	END { for (f in a) if (n[f] == 1) print f, a[f] }' /proc/kallsyms >$W/e843419
+awk '{ print $1 }' $W/e843419 >$W/e843419.names
+e_fn=
+[ -s $W/e843419.names ] &&
+	e_fn=$(grep -Fx -f $W/e843419.names $T/available_filter_functions | head -n 1)
+e_addr=$(awk -v f="$e_fn" '$1 == f { print $2 }' $W/e843419)
+if [ -z "$e_fn" ]; then
+	fail "erratum-843419: no traceable kernel function at page offset 0x004/0x008 in this build"
+elif mkinst erratum "$e_fn"; then
+	te=$(sed -n "s/^$e_fn .*tramp: \(0x[0-9a-f]*\) .*/\1/p" $T/enabled_functions)
+	echo "$e_addr" >$D/route
+	got=$(grep '^at ' $D/route)
+	echo nop >$T/instances/erratum/current_tracer
+	rmdir $T/instances/erratum || fail "erratum-843419: cannot remove instance erratum"
+	case "$(cmdline_arg ftrace_tramp_far)/$got" in
+	"1/at veneer $te"|"/at veneer $te"|"/at direct $te") ok=1 ;;
+	*) ok= ;;
+	esac
+	if [ -n "$te" ] && [ -n "$ok" ]; then
+		pass "erratum-843419: $e_fn, its veneer at page offset 0x$(printf %x $(((0x$e_addr - 12) & 0xfff))), leads to its trampoline: ${got#at }"
+	else
+		fail "erratum-843419: $e_fn at $e_addr leads to '$got', its trampoline is '$te'"
+	fi
+else
+	fail "erratum-843419: cannot trace $e_fn in an instance"
+fi
 
 # ---- warm-up: a static ops' trampoline lives as long as its registration --
 # The top-level tracers use static ops (global_ops, the graph ops): each
@@ -382,6 +458,74 @@ for c in counted-own counted-shared; do
 		fail "$c: $rounds rounds, $bad with lost or stray events"
 	fi
 done
+
+# ---- no late call once a filter write has returned ----------------------------
+# Once a write that takes a function out of an instance's filter has
+# returned, the instance's tracer is not called for that function again
+# (R12, as 6.1's shared path). A task preempted in the instance's
+# trampoline before its call would call it (the trampoline calls its
+# tracer for whatever callsite led there), unless the write waits for such
+# tasks. ftarm_stress's spinners, 16 threads on CPU 0 at the lowest
+# priority, call ftarm_late_fn() in a loop. Each round, on CPU 0: add the
+# function to instance late's filter and sleep 2 ms, so that the spinners
+# run, are traced and preempt each other at random points of their calls;
+# waking, the shell preempts the one running. Then take the function out
+# again and, once that write has returned, write a marker; sleep 20 ms so
+# that the spinners finish whatever call they were in. No event of the
+# function may follow the marker.
+late_rounds=$(cmdline_arg ftarm.late_rounds)
+[ -n "$late_rounds" ] || late_rounds=40
+li=$T/instances/late
+cat >$W/late.sh <<EOF
+# late.sh N: N rounds; a line "ROUND OUT IN LATE" each: whether the
+# round's second marker is in the buffer, the events of the function before
+# it (after the first marker, or all when that one was overwritten), and
+# after it
+r=1
+while [ \$r -le \$1 ]; do
+	: >$li/trace
+	echo "ftarm-late: add \$r" >$li/trace_marker
+	echo ftarm_late_fn >>$li/set_ftrace_filter || exit 1
+	usleep 2000
+	echo ftarm_counted_3 >$li/set_ftrace_filter || exit 1
+	echo "ftarm-late: out \$r" >$li/trace_marker
+	usleep 20000
+	awk -v r=\$r '
+	/ tracing_mark_write: ftarm-late: add / { n = 0; next }
+	/ tracing_mark_write: ftarm-late: out / { if (\$NF == r) o = 1; next }
+	/ ftarm_late_fn <-/ { if (o) l++; else n++ }
+	END { print r, o + 0, n + 0, l + 0 }' $li/trace
+	r=\$((r + 1))
+done
+EOF
+n_lr=0 n_le=0 n_late=0 late_first= late_bad=
+if mkinst late ftarm_counted_3 && echo 256 >$li/buffer_size_kb &&
+	echo 1 >$D/spinners; then
+	echo 1 >$li/tracing_on
+	t0=$(cs)
+	taskset -c 0 sh $W/late.sh "$late_rounds" >$W/late.out ||
+		fail "late-call: a filter write of instance late failed"
+	echo 0 >$D/spinners
+	echo 0 >$li/tracing_on
+	while read -r r o n l; do
+		if [ "$o" != 1 ]; then
+			late_bad="$late_bad $r"
+			continue
+		fi
+		n_lr=$((n_lr + 1)) n_le=$((n_le + n)) n_late=$((n_late + l))
+		[ "$l" = 0 ] || [ -n "$late_first" ] || late_first=$r
+	done <$W/late.out
+	echo "stress: late-call: $late_rounds rounds in $(($(cs) - t0)) cs, $n_le events, $n_late late"
+	if [ $n_late -gt 0 ]; then
+		fail "late-call: $n_late events of ftarm_late_fn after a write that took it out of the filter had returned (first in round $late_first of $late_rounds)"
+	elif [ $n_lr = "$late_rounds" ] && [ $n_le -gt 0 ]; then
+		pass "late-call: $late_rounds filter writes took ftarm_late_fn out while it was being traced ($n_le events before them), no call after any had returned"
+	else
+		fail "late-call: $n_lr of $late_rounds rounds checked (markers missing in:${late_bad:- none}), $n_le events"
+	fi
+else
+	fail "late-call: cannot set up instance late or the spinner"
+fi
 
 # ---- nothing left behind ----------------------------------------------------
 for i in $T/instances/*; do

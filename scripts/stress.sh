@@ -10,6 +10,7 @@
 # self-tests, KUnit and the kernel log (any warning, KASAN report, lockdep
 # splat, RCU stall or hang fails).
 #   DURATION  seconds of churn a guest (default 300)
+#   LATE_ROUNDS  rounds of the late-call check (default 40)
 #   MODES     "near far" (default), or one of them
 #   STRESS_TCG_SINGLE  the modes whose guest runs under TCG=single
 #             (default "far"; "" for none)
@@ -80,6 +81,12 @@ run=stress
 # checks after the churn: allow well beyond the churn itself.
 timeout=$((secs + ${STRESS_SLACK:-1500}))
 export GUEST_CPUS=${GUEST_CPUS:-4} BOOT_EXTRA="ftarm.stress_secs=$secs"
+# LATE_ROUNDS: rounds of the late-call check (guest/stress.sh, default 40).
+case ${LATE_ROUNDS:-} in
+'') ;;
+*[!0-9]*) die "LATE_ROUNDS must be a number, not '$LATE_ROUNDS'" ;;
+*) BOOT_EXTRA="$BOOT_EXTRA ftarm.late_rounds=$LATE_ROUNDS" ;;
+esac
 # STRESS_BOOT_SELFTESTS=0 (make test, whose other guests run them): no
 # boot-time ftrace self-tests, about a minute of each boot of a lockdep
 # kernel under TCG. An empty trace_event= turns them off as any boot-time

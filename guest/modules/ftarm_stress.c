@@ -14,12 +14,28 @@
  * callsites being patched by the churn are being executed on every CPU.
  * The threads run at the lowest priority and sleep briefly every 256 calls.
  *
+ * ftarm_late_fn() is called in a loop by NR_SPINNERS kernel threads on
+ * CPU 0 while .../spinners holds 1, at the lowest priority: they preempt
+ * each other at random points of the call, and a shell on CPU 0 preempts
+ * the one running as it wakes and then runs on until it sleeps, so that
+ * at any time several of them may have been stopped inside the tracing of
+ * a call (guest/stress.sh, the late-call check).
+ *
  * Reading .../slots says, for the callsite slot of a kernel function
  * (wake_up_process()) and of one of this module (ftarm_counted_0()), found
  * by decoding the veneer before the function, whether a plain kernel store
  * to it faults: "kernel read-only", "kernel writable" or "kernel none" (no
  * veneer), then the same for "module".  The slots hold the addresses that
  * the veneers branch to and must be read-only, as text is.
+ *
+ * Reading .../route says where the callsites of the same two functions
+ * lead: "kernel direct ADDR" when the callsite's BL goes to ADDR, "kernel
+ * veneer ADDR" when it goes to the function's veneer, whose slot holds
+ * ADDR, "kernel nop" when it is not traced; then the same for "module".
+ * The check compares ADDR with the trampoline that enabled_functions
+ * shows, so that forced-far mode is seen to go through the veneer.
+ * Writing a function's address (hex) to .../route adds a line "at ..."
+ * for that function's callsite.
  */
 #define pr_fmt(fmt) "ftarm_stress: " fmt
 
@@ -66,6 +82,14 @@ FTARM_HOT(0)
 FTARM_HOT(1)
 FTARM_HOT(2)
 FTARM_HOT(3)
+
+static unsigned long late_local;
+static atomic_long_t late_calls;
+
+static noinline void ftarm_late_fn(void)
+{
+	WRITE_ONCE(late_local, READ_ONCE(late_local) + 1);
+}
 
 static void (*const counted_funcs[NR_COUNTED])(void) = {
 	ftarm_counted_0, ftarm_counted_1, ftarm_counted_2, ftarm_counted_3,
@@ -167,6 +191,83 @@ static const char *slot_state(unsigned long func)
 	return store_faults(slot, val) ? "read-only" : "writable";
 }
 
+/*
+ * Where the callsite of @func leads (see "route" above). The callsite is
+ * the first BL or NOP among the first three instructions of the function
+ * (after a BTI C and the MOV X9, LR of the 5,3 layout).
+ */
+static void route_show_one(struct seq_file *m, const char *name,
+			   unsigned long func)
+{
+	unsigned long pc, target;
+	u64 *slot, val;
+	u32 insn;
+
+	for (pc = func; pc < func + 12; pc += 4) {
+		if (copy_from_kernel_nofault(&insn, (void *)pc, 4))
+			break;
+		insn = le32_to_cpu(insn);
+		if (insn == 0xd503201f) {			/* NOP */
+			seq_printf(m, "%s nop\n", name);
+			return;
+		}
+		if ((insn & 0xfc000000) != 0x94000000)		/* BL */
+			continue;
+		target = pc + sign_extend64((insn & 0x03ffffff) << 2, 27);
+		if (target != func - 12) {
+			seq_printf(m, "%s direct 0x%lx\n", name, target);
+			return;
+		}
+		slot = veneer_slot(func);
+		if (!slot || copy_from_kernel_nofault(&val, slot, sizeof(val)))
+			break;
+		seq_printf(m, "%s veneer 0x%llx\n", name, val);
+		return;
+	}
+	seq_printf(m, "%s unknown\n", name);
+}
+
+static unsigned long route_at;
+
+static int route_show(struct seq_file *m, void *v)
+{
+	route_show_one(m, "kernel", (unsigned long)wake_up_process);
+	route_show_one(m, "module", (unsigned long)ftarm_counted_0);
+	if (READ_ONCE(route_at))
+		route_show_one(m, "at", READ_ONCE(route_at));
+	return 0;
+}
+
+static int route_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, route_show, NULL);
+}
+
+static ssize_t route_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	unsigned long addr;
+	int ret;
+
+	ret = kstrtoul_from_user(ubuf, count, 16, &addr);
+	if (ret)
+		return ret;
+	/* The callsite lookup reads it with copy_from_kernel_nofault(). */
+	if (!addr || addr & 3)
+		return -EINVAL;
+	WRITE_ONCE(route_at, addr);
+	return count;
+}
+
+static const struct file_operations route_fops = {
+	.owner = THIS_MODULE,
+	.open = route_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = route_write,
+};
+
 static int slots_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "kernel %s\n", slot_state((unsigned long)wake_up_process));
@@ -175,9 +276,22 @@ static int slots_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(slots);
 
-/* The worker threads, one a CPU, while "workers" holds 1. */
-static DEFINE_MUTEX(workers_lock);
-static struct task_struct **workers;
+#define NR_SPINNERS	16
+
+/*
+ * The threads of "workers" (the hot functions, one a CPU) and of "spinners"
+ * (ftarm_late_fn(), NR_SPINNERS of them on CPU 0), while the file holds 1.
+ */
+struct thread_set {
+	struct task_struct **tasks;
+	int (*fn)(void *arg);
+	const char *name;
+	int nice;
+	int on_cpu0;	/* that many threads on CPU 0, or 0: one a CPU */
+	atomic_long_t *calls;
+};
+
+static DEFINE_MUTEX(threads_lock);
 
 static int worker_fn(void *arg)
 {
@@ -201,64 +315,101 @@ static int worker_fn(void *arg)
 	return 0;
 }
 
-static void workers_stop(void)
+static int spinner_fn(void *arg)
 {
-	int cpu;
+	unsigned long n = 0;
 
-	if (!workers)
-		return;
-	for_each_possible_cpu(cpu)
-		if (workers[cpu])
-			kthread_stop(workers[cpu]);
-	kfree(workers);
-	workers = NULL;
+	while (!kthread_should_stop()) {
+		ftarm_late_fn();
+		if ((++n & 1023) == 0) {
+			atomic_long_add(1024, &late_calls);
+			/* Block now and then, for RCU-tasks (see worker_fn()). */
+			usleep_range(50, 100);
+		}
+	}
+	return 0;
 }
 
-static int workers_start(void)
+static struct thread_set workers = {
+	.fn = worker_fn, .name = "ftarm_hot/%u", .nice = MAX_NICE,
+	.calls = &hot_calls,
+};
+
+static struct thread_set spinners = {
+	.fn = spinner_fn, .name = "ftarm_late/%u", .nice = MAX_NICE,
+	.on_cpu0 = NR_SPINNERS,
+	.calls = &late_calls,
+};
+
+static int threads_nr(struct thread_set *set)
+{
+	return set->on_cpu0 ?: nr_cpu_ids;
+}
+
+static void threads_stop(struct thread_set *set)
+{
+	int i;
+
+	if (!set->tasks)
+		return;
+	for (i = 0; i < threads_nr(set); i++)
+		if (set->tasks[i])
+			kthread_stop(set->tasks[i]);
+	kfree(set->tasks);
+	set->tasks = NULL;
+}
+
+static int threads_start(struct thread_set *set)
 {
 	struct task_struct *t;
-	int cpu;
+	int i, cpu;
 
-	workers = kcalloc(nr_cpu_ids, sizeof(*workers), GFP_KERNEL);
-	if (!workers)
+	set->tasks = kcalloc(threads_nr(set), sizeof(*set->tasks), GFP_KERNEL);
+	if (!set->tasks)
 		return -ENOMEM;
 	cpus_read_lock();
-	for_each_online_cpu(cpu) {
-		t = kthread_create_on_cpu(worker_fn, NULL, cpu, "ftarm_hot/%u");
+	for (i = 0; i < threads_nr(set); i++) {
+		cpu = set->on_cpu0 ? 0 : i;
+		if (!cpu_online(cpu))
+			continue;
+		t = kthread_create_on_cpu(set->fn, NULL, cpu, set->name);
 		if (IS_ERR(t)) {
 			cpus_read_unlock();
-			workers_stop();
+			threads_stop(set);
 			return PTR_ERR(t);
 		}
-		set_user_nice(t, MAX_NICE);
-		workers[cpu] = t;
+		set_user_nice(t, set->nice);
+		set->tasks[i] = t;
 		wake_up_process(t);
 	}
 	cpus_read_unlock();
 	return 0;
 }
 
-static int workers_get(void *data, u64 *val)
+static int threads_get(void *data, u64 *val)
 {
-	*val = atomic_long_read(&hot_calls);
+	struct thread_set *set = data;
+
+	*val = atomic_long_read(set->calls);
 	return 0;
 }
 
-static int workers_set(void *data, u64 val)
+static int threads_set(void *data, u64 val)
 {
+	struct thread_set *set = data;
 	int ret = 0;
 
 	if (val > 1)
 		return -EINVAL;
-	mutex_lock(&workers_lock);
-	if (val && !workers)
-		ret = workers_start();
+	mutex_lock(&threads_lock);
+	if (val && !set->tasks)
+		ret = threads_start(set);
 	else if (!val)
-		workers_stop();
-	mutex_unlock(&workers_lock);
+		threads_stop(set);
+	mutex_unlock(&threads_lock);
 	return ret;
 }
-DEFINE_DEBUGFS_ATTRIBUTE(workers_fops, workers_get, workers_set, "%llu\n");
+DEFINE_DEBUGFS_ATTRIBUTE(threads_fops, threads_get, threads_set, "%llu\n");
 
 static struct dentry *dir;
 
@@ -267,17 +418,20 @@ static int __init ftarm_stress_init(void)
 	dir = debugfs_create_dir("ftarm_stress", NULL);
 	debugfs_create_file("call", 0200, dir, NULL, &call_fops);
 	debugfs_create_file("calls", 0444, dir, NULL, &calls_fops);
-	debugfs_create_file("workers", 0600, dir, NULL, &workers_fops);
+	debugfs_create_file("workers", 0600, dir, &workers, &threads_fops);
+	debugfs_create_file("spinners", 0600, dir, &spinners, &threads_fops);
 	debugfs_create_file("slots", 0444, dir, NULL, &slots_fops);
+	debugfs_create_file("route", 0644, dir, NULL, &route_fops);
 	return 0;
 }
 
 static void __exit ftarm_stress_exit(void)
 {
 	debugfs_remove_recursive(dir);
-	mutex_lock(&workers_lock);
-	workers_stop();
-	mutex_unlock(&workers_lock);
+	mutex_lock(&threads_lock);
+	threads_stop(&workers);
+	threads_stop(&spinners);
+	mutex_unlock(&threads_lock);
 }
 
 module_init(ftarm_stress_init);
