@@ -338,7 +338,7 @@ churn_stray() {
 # what checking its events found: once a filter write has returned, the
 # instance's tracer must not be called for a function the filter no longer
 # holds (a task preempted in the trampoline before its call would).
-cf= n_cf=0 n_cf_events=0 n_cf_stray=0 cf_stray=
+cf='' n_cf=0 n_cf_events=0 n_cf_stray=0 cf_stray=''
 victim=/sys/module/ftarm_victim/parameters/call
 end=$(($(date +%s) + secs))
 it=0
@@ -520,7 +520,7 @@ while [ \$r -le \$1 ]; do
 	r=\$((r + 1))
 done
 EOF
-n_lr=0 n_le=0 n_late=0 late_first= late_bad=
+n_lr=0 n_le=0 n_late=0 late_first='' late_bad=''
 # Nothing else may trace ftarm_late_fn: with a second ops its callsite
 # would go through the list function, which checks every ops' filter, and
 # the check could not fail. The churn's instances go first, and the
