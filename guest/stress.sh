@@ -495,21 +495,36 @@ done
 # again and, once that write has returned, write a marker; sleep 20 ms so
 # that the spinners finish whatever call they were in. No event of the
 # function may follow the marker.
+# The same with set_ftrace_pid (late-call-pid): the function stays in the
+# filter, each round clears the instance's PID list and then writes the
+# shell's own PID there: once that write has returned, the instance's
+# trampoline calls ftrace_pid_func(), which skips the spinners, and a
+# spinner stopped before its call of the tracer function it loaded earlier
+# would make an event. Fewer rounds (ftarm.late_pid_rounds, default half).
 late_rounds=$(cmdline_arg ftarm.late_rounds)
 [ -n "$late_rounds" ] || late_rounds=40
+late_n=$late_rounds
+late_pid_rounds=$(cmdline_arg ftarm.late_pid_rounds)
+[ -n "$late_pid_rounds" ] || late_pid_rounds=$(((late_rounds + 1) / 2))
 li=$T/instances/late
 cat >$W/late.sh <<EOF
-# late.sh N: N rounds; a line "ROUND OUT IN LATE" each: whether the
-# round's second marker is in the buffer, the events of the function before
-# it (after the first marker, or all when that one was overwritten), and
-# after it
+# late.sh MODE N: N rounds of MODE (filter or pid); a line "ROUND OUT IN
+# LATE" each: whether the round's second marker is in the buffer, the
+# events of the function before it (after the first marker, or all when
+# that one was overwritten), and after it
 r=1
-while [ \$r -le \$1 ]; do
+while [ \$r -le \$2 ]; do
 	: >$li/trace
 	echo "ftarm-late: add \$r" >$li/trace_marker
-	echo ftarm_late_fn >>$li/set_ftrace_filter || exit 1
-	usleep 2000
-	echo ftarm_counted_3 >$li/set_ftrace_filter || exit 1
+	if [ \$1 = pid ]; then
+		echo >$li/set_ftrace_pid || exit 1
+		usleep 2000
+		echo \$\$ >$li/set_ftrace_pid || exit 1
+	else
+		echo ftarm_late_fn >>$li/set_ftrace_filter || exit 1
+		usleep 2000
+		echo ftarm_counted_3 >$li/set_ftrace_filter || exit 1
+	fi
 	echo "ftarm-late: out \$r" >$li/trace_marker
 	usleep 20000
 	awk -v r=\$r '
@@ -520,7 +535,38 @@ while [ \$r -le \$1 ]; do
 	r=\$((r + 1))
 done
 EOF
-n_lr=0 n_le=0 n_late=0 late_first='' late_bad=''
+# late_run CHECK MODE N WHAT: N rounds of late.sh MODE, on CPU 0 with the
+# spinners running, and the verdict; WHAT says what the round's write did.
+late_run() {
+	lc=$1 lm=$2 ln=$3 lw=$4
+	n_lr=0 n_le=0 n_late=0 late_first='' late_bad=''
+	if ! echo 1 >$D/spinners; then
+		fail "$lc: cannot start the spinners"
+		return
+	fi
+	echo 1 >$li/tracing_on
+	t0=$(cs)
+	taskset -c 0 sh $W/late.sh "$lm" "$ln" >$W/late.out ||
+		fail "$lc: a write of instance late failed"
+	echo 0 >$D/spinners
+	echo 0 >$li/tracing_on
+	while read -r r o n l; do
+		if [ "$o" != 1 ]; then
+			late_bad="$late_bad $r"
+			continue
+		fi
+		n_lr=$((n_lr + 1)) n_le=$((n_le + n)) n_late=$((n_late + l))
+		[ "$l" = 0 ] || [ -n "$late_first" ] || late_first=$r
+	done <$W/late.out
+	echo "stress: $lc: $ln rounds in $(($(cs) - t0)) cs, $n_le events, $n_late late"
+	if [ $n_late -gt 0 ]; then
+		fail "$lc: $n_late events of ftarm_late_fn after a write that $lw had returned (first in round $late_first of $ln)"
+	elif [ $n_lr = "$ln" ] && [ $n_le -gt 0 ]; then
+		pass "$lc: $ln writes that $lw while it was being traced through the instance's own trampoline ($n_le events before them), no call after any had returned"
+	else
+		fail "$lc: $n_lr of $ln rounds checked (markers missing in:${late_bad:- none}), $n_le events"
+	fi
+}
 # Nothing else may trace ftarm_late_fn: with a second ops its callsite
 # would go through the list function, which checks every ops' filter, and
 # the check could not fail. The churn's instances go first, and the
@@ -535,37 +581,123 @@ if mkinst late ftarm_counted_3 && echo 256 >$li/buffer_size_kb &&
 	echo ftarm_counted_3 >$li/set_ftrace_filter
 fi
 case $late_line in
-"ftarm_late_fn [ftarm_stress] (1) "*tramp:*) ;;
+"ftarm_late_fn [ftarm_stress] (1) "*tramp:*)
+	[ "$late_rounds" -gt 0 ] &&
+		late_run late-call filter "$late_rounds" "took ftarm_late_fn out of the filter"
+	if [ "$late_pid_rounds" -gt 0 ]; then
+		echo ftarm_late_fn >>$li/set_ftrace_filter
+		late_run late-call-pid pid "$late_pid_rounds" "set the instance's PID list to the shell's PID"
+	fi
+	;;
 *)
 	fail "late-call: ftarm_late_fn does not go through the instance's trampoline alone: '$late_line'"
-	late_rounds=0
 	;;
 esac
-if [ "$late_rounds" -gt 0 ] && echo 1 >$D/spinners; then
-	echo 1 >$li/tracing_on
-	t0=$(cs)
-	taskset -c 0 sh $W/late.sh "$late_rounds" >$W/late.out ||
-		fail "late-call: a filter write of instance late failed"
-	echo 0 >$D/spinners
-	echo 0 >$li/tracing_on
-	while read -r r o n l; do
-		if [ "$o" != 1 ]; then
-			late_bad="$late_bad $r"
-			continue
+
+# ---- the same through ftrace_set_filter() -----------------------------------
+# perf's SET_FILTER and in-kernel users change an ops' filter with
+# ftrace_set_filter(), not through tracefs. ftarm_stress's setfilter ops
+# traces ftarm_late_fn() beside ftarm_counted_3() through its own
+# trampoline; on CPU 0 with the spinners running, each round takes the
+# function out and puts it back 20 ms later, in the writer's context, and
+# its callback counts the calls it sees between a removal's return and
+# the next addition: none may be.
+[ -d $li ] && { echo nop >$li/current_tracer; rmdir $li; }
+if [ "$late_n" = 0 ]; then
+	:
+elif echo on >$D/setfilter; then
+	sf_line=$(grep '^ftarm_late_fn ' $T/enabled_functions)
+	case $sf_line in
+	"ftarm_late_fn [ftarm_stress] (1) "*tramp:*)
+		if echo 1 >$D/spinners; then
+			taskset -c 0 sh -c "echo $late_n >$D/setfilter" ||
+				fail "late-call-setfilter: a round failed"
+			echo 0 >$D/spinners
+			read -r _ sf_r _ sf_seen _ sf_late _ sf_first <$D/setfilter
+			echo "stress: late-call-setfilter: $sf_r rounds, $sf_seen calls seen, $sf_late late"
+			if [ "$sf_late" != 0 ]; then
+				fail "late-call-setfilter: the ops' callback saw $sf_late calls of ftarm_late_fn after ftrace_set_filter() had taken it out (first in round $sf_first of $sf_r)"
+			elif [ "$sf_r" = "$late_n" ] && [ "$sf_r" -gt 0 ] && [ "$sf_seen" -gt 0 ]; then
+				pass "late-call-setfilter: $sf_r ftrace_set_filter() calls took ftarm_late_fn out while it was being traced through the ops' own trampoline ($sf_seen calls before them), no call after any had returned"
+			else
+				fail "late-call-setfilter: $sf_r of $late_n rounds, $sf_seen calls seen"
+			fi
+		else
+			fail "late-call-setfilter: cannot start the spinners"
 		fi
-		n_lr=$((n_lr + 1)) n_le=$((n_le + n)) n_late=$((n_late + l))
-		[ "$l" = 0 ] || [ -n "$late_first" ] || late_first=$r
-	done <$W/late.out
-	echo "stress: late-call: $late_rounds rounds in $(($(cs) - t0)) cs, $n_le events, $n_late late"
-	if [ $n_late -gt 0 ]; then
-		fail "late-call: $n_late events of ftarm_late_fn after a write that took it out of the filter had returned (first in round $late_first of $late_rounds)"
-	elif [ $n_lr = "$late_rounds" ] && [ $n_le -gt 0 ]; then
-		pass "late-call: $late_rounds filter writes took ftarm_late_fn out while it was being traced through the instance's own trampoline ($n_le events before them), no call after any had returned"
+		;;
+	*)
+		fail "late-call-setfilter: ftarm_late_fn does not go through the ops' trampoline alone: '$sf_line'"
+		;;
+	esac
+	echo off >$D/setfilter || fail "late-call-setfilter: cannot unregister the ops"
+else
+	fail "late-call-setfilter: cannot register the ops"
+fi
+
+# ---- a waiting filter write holds no lock -----------------------------------
+# Those writes wait for RCU-tasks, which a task that never blocks holds off
+# for as long as it runs. The wait must hold no lock that others need: a
+# module load (ftrace_module_init() takes ftrace_lock) beside such a write
+# must not wait for it. ftarm_stress's holder thread never blocks; the
+# write taking ftarm_counted_2 out of instance hold's filter waits until it
+# stops, and ftarm_victim must load meanwhile, within 10 s.
+hi=$T/instances/hold
+rm -f $W/hold-write $W/hold-load
+if mkinst hold ftarm_counted_2 ftarm_counted_3 &&
+	grep -q '^ftarm_counted_2 \[ftarm_stress\] (1) .*tramp:' $T/enabled_functions &&
+	echo 1 >$D/holder; then
+	{
+		if echo '!ftarm_counted_2' >>$hi/set_ftrace_filter; then
+			echo 0 >$W/hold-write
+		else
+			echo 1 >$W/hold-write
+		fi
+	} &
+	hw=$! hl=
+	sleep 1
+	hold_res=
+	if [ -f $W/hold-write ]; then
+		hold_res="fail: the write did not wait while a thread that never blocks was running: nothing checked"
 	else
-		fail "late-call: $n_lr of $late_rounds rounds checked (markers missing in:${late_bad:- none}), $n_le events"
+		{
+			modprobe ftarm_victim
+			echo $? >$W/hold-load
+		} &
+		hl=$!
+		n=0
+		while [ ! -f $W/hold-load ] && [ $n -lt 100 ]; do
+			usleep 100000
+			n=$((n + 1))
+		done
+		if [ ! -f $W/hold-load ]; then
+			hold_res="fail: loading ftarm_victim waited more than 10 s for a filter write waiting for RCU-tasks"
+		elif [ -f $W/hold-write ]; then
+			hold_res="fail: the filter write ended before the module load: nothing checked"
+		elif [ "$(cat $W/hold-load)" != 0 ]; then
+			hold_res="fail: cannot load ftarm_victim"
+		else
+			hold_res="pass: ftarm_victim loaded in $((n / 10)).$((n % 10)) s while a write taking ftarm_counted_2 out of a trampoline's filter waited for RCU-tasks"
+		fi
 	fi
-elif [ "$late_rounds" -gt 0 ]; then
-	fail "late-call: cannot start the spinners"
+	echo 0 >$D/holder
+	wait $hw
+	[ -z "$hl" ] || wait "$hl"
+	hold_filter=$(awk '{ print $1 }' $hi/set_ftrace_filter)
+	if [ "$(cat $W/hold-write 2>/dev/null)" != 0 ] ||
+		[ "$hold_filter" != ftarm_counted_3 ]; then
+		hold_res="fail: ${hold_res#*: }; the write ended with '$(cat $W/hold-write 2>/dev/null)', the filter holds '$hold_filter'"
+	fi
+	case $hold_res in
+	pass:*) pass "wait-unlocked: ${hold_res#pass: }" ;;
+	*) fail "wait-unlocked: ${hold_res#fail: }" ;;
+	esac
+	grep -q '^ftarm_victim ' /proc/modules && modprobe -r ftarm_victim
+	echo nop >$hi/current_tracer
+	rmdir $hi
+else
+	fail "wait-unlocked: cannot trace ftarm_counted_2 through instance hold's own trampoline or start the holder"
+	echo 0 >$D/holder
 fi
 
 # ---- nothing left behind ----------------------------------------------------

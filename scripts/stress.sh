@@ -10,7 +10,8 @@
 # self-tests, KUnit and the kernel log (any warning, KASAN report, lockdep
 # splat, RCU stall or hang fails).
 #   DURATION  seconds of churn a guest (default 300)
-#   LATE_ROUNDS  rounds of the late-call check (default 40)
+#   LATE_ROUNDS  rounds of the late-call check and of its
+#             ftrace_set_filter() variant (default 40; its PID variant half)
 #   MODES     "near far" (default), or one of them
 #   STRESS_TCG_SINGLE  the modes whose guest runs under TCG=single
 #             (default "far"; "" for none)
@@ -81,7 +82,7 @@ run=stress
 # checks after the churn: allow well beyond the churn itself.
 timeout=$((secs + ${STRESS_SLACK:-1500}))
 export GUEST_CPUS=${GUEST_CPUS:-4} BOOT_EXTRA="ftarm.stress_secs=$secs"
-# LATE_ROUNDS: rounds of the late-call check (guest/stress.sh, default 40).
+# LATE_ROUNDS: rounds of the late-call checks (guest/stress.sh, default 40).
 case ${LATE_ROUNDS:-} in
 '') ;;
 *[!0-9]*) die "LATE_ROUNDS must be a number, not '$LATE_ROUNDS'" ;;

@@ -121,14 +121,15 @@ bti_wait
 # it), on the bti variant's kernel when this run built it (clang, BTI,
 # lockdep and the other checks of configs/debug.config): no build of its
 # own. Without it, on make stress's debug kernel (a build more). Two vCPUs
-# a guest: the two guests share two cores. The late-call check runs 25
-# rounds here (STRESS_LATE_ROUNDS; make stress: 40), about 7 s each.
+# a guest: the two guests share two cores. The late-call check runs 20
+# rounds here (STRESS_LATE_ROUNDS; make stress: 40), about 7 s each, and
+# its PID and ftrace_set_filter() variants 10 and 20.
 rm -f "$RESULTS"/stress-*.json
 sk=stress
 [ "$v" != none ] && [ $bti = 1 ] && sk=series-bti
 if [ "${STRESS:-short}" != none ]; then
 	if ! STRESS_KERNEL=${STRESS_KERNEL:-$sk} DURATION=${STRESS_DURATION:-60} STRESS_SUMMARY=0 \
-		STRESS_BOOT_SELFTESTS=${STRESS_BOOT_SELFTESTS:-0} LATE_ROUNDS=${STRESS_LATE_ROUNDS:-25} \
+		STRESS_BOOT_SELFTESTS=${STRESS_BOOT_SELFTESTS:-0} LATE_ROUNDS=${STRESS_LATE_ROUNDS:-20} \
 		GUEST_CPUS=${STRESS_CPUS:-2} bash "$TOP/scripts/stress.sh"; then
 		log "test: the stress round failed before its results (see above)"
 		[ -n "$(ls "$RESULTS"/stress-*.json 2>/dev/null)" ] ||

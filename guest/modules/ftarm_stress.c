@@ -21,6 +21,21 @@
  * at any time several of them may have been stopped inside the tracing of
  * a call (guest/stress.sh, the late-call check).
  *
+ * Writing "on" to .../setfilter registers an ftrace_ops of this module
+ * tracing ftarm_counted_3() and ftarm_late_fn(); writing a number N runs N
+ * rounds in the writer's context: sleep 2 ms (the spinners run traced),
+ * take ftarm_late_fn() out of the ops' filter with ftrace_set_filter()
+ * (the path of perf's SET_FILTER and of in-kernel users), then for 20 ms
+ * count the calls of ftarm_late_fn() the ops' callback still sees, and
+ * put it back; "off" unregisters the ops.  Reading it gives "rounds R
+ * seen S late L first F": calls seen while the function was in the
+ * filter, calls seen after a removal had returned, the first round with
+ * one (guest/stress.sh, the late-call-setfilter check).
+ *
+ * While .../holder holds 1, a kernel thread runs that never blocks, so
+ * that an RCU-tasks grace period cannot end until it stops: a filter
+ * write that waits for one waits that long (the wait-unlocked check).
+ *
  * Reading .../slots says, for the callsite slot of a kernel function
  * (wake_up_process()) and of one of this module (ftarm_counted_0()), found
  * by decoding the veneer before the function, whether a plain kernel store
@@ -45,6 +60,7 @@
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/ftrace.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -288,6 +304,7 @@ struct thread_set {
 	const char *name;
 	int nice;
 	int on_cpu0;	/* that many threads on CPU 0, or 0: one a CPU */
+	bool one;	/* or one thread, on no CPU in particular */
 	atomic_long_t *calls;
 };
 
@@ -330,6 +347,21 @@ static int spinner_fn(void *arg)
 	return 0;
 }
 
+static atomic_long_t holder_loops;
+
+static int holder_fn(void *arg)
+{
+	/*
+	 * Never blocks (see worker_fn()): every RCU-tasks grace period
+	 * started while it runs lasts until it is stopped.
+	 */
+	while (!kthread_should_stop()) {
+		atomic_long_inc(&holder_loops);
+		cpu_relax();
+	}
+	return 0;
+}
+
 static struct thread_set workers = {
 	.fn = worker_fn, .name = "ftarm_hot/%u", .nice = MAX_NICE,
 	.calls = &hot_calls,
@@ -341,9 +373,14 @@ static struct thread_set spinners = {
 	.calls = &late_calls,
 };
 
+static struct thread_set holder = {
+	.fn = holder_fn, .name = "ftarm_hold", .nice = MAX_NICE, .one = true,
+	.calls = &holder_loops,
+};
+
 static int threads_nr(struct thread_set *set)
 {
-	return set->on_cpu0 ?: nr_cpu_ids;
+	return set->one ? 1 : set->on_cpu0 ?: nr_cpu_ids;
 }
 
 static void threads_stop(struct thread_set *set)
@@ -370,9 +407,12 @@ static int threads_start(struct thread_set *set)
 	cpus_read_lock();
 	for (i = 0; i < threads_nr(set); i++) {
 		cpu = set->on_cpu0 ? 0 : i;
-		if (!cpu_online(cpu))
+		if (set->one)
+			t = kthread_create(set->fn, NULL, "%s", set->name);
+		else if (cpu_online(cpu))
+			t = kthread_create_on_cpu(set->fn, NULL, cpu, set->name);
+		else
 			continue;
-		t = kthread_create_on_cpu(set->fn, NULL, cpu, set->name);
 		if (IS_ERR(t)) {
 			cpus_read_unlock();
 			threads_stop(set);
@@ -411,6 +451,128 @@ static int threads_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(threads_fops, threads_get, threads_set, "%llu\n");
 
+/* The ops of .../setfilter, and what its callback saw. */
+static DEFINE_MUTEX(setf_lock);
+static bool setf_registered;
+static int setf_out;	/* 1 from a removal's return to the next addition */
+static atomic_long_t setf_seen, setf_late;
+static unsigned long setf_rounds, setf_first;
+
+static void notrace setf_func(unsigned long ip, unsigned long parent_ip,
+			      struct ftrace_ops *op, struct ftrace_regs *fregs)
+{
+	/* rec->ip is the function's address, or 8 bytes on past a BTI C */
+	if (ip - (unsigned long)ftarm_late_fn >= 16)
+		return;
+	if (READ_ONCE(setf_out))
+		atomic_long_inc(&setf_late);
+	else
+		atomic_long_inc(&setf_seen);
+}
+
+static struct ftrace_ops setf_ops = {
+	.func = setf_func,
+	.flags = FTRACE_OPS_FL_RECURSION,
+};
+
+/* PATTERN into setf_ops' filter, keeping what is there */
+static int setf_filter(const char *pattern)
+{
+	char buf[KSYM_NAME_LEN];
+
+	strscpy(buf, pattern, sizeof(buf));
+	return ftrace_set_filter(&setf_ops, buf, strlen(buf), 0);
+}
+
+static int setf_rounds_run(unsigned long n)
+{
+	unsigned long r;
+	int ret;
+
+	for (r = 1; r <= n; r++) {
+		/* the spinners run traced, and are preempted as this wakes */
+		usleep_range(2000, 2100);
+		ret = setf_filter("!ftarm_late_fn");
+		if (ret)
+			return ret;
+		/* Nothing may call the callback for it from here on. */
+		smp_store_mb(setf_out, 1);
+		usleep_range(20000, 21000);
+		if (atomic_long_read(&setf_late) && !setf_first)
+			setf_first = setf_rounds + 1;
+		WRITE_ONCE(setf_out, 0);
+		setf_rounds++;
+		ret = setf_filter("ftarm_late_fn");
+		if (ret)
+			return ret;
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return 0;
+}
+
+static ssize_t setf_write(struct file *file, const char __user *ubuf,
+			  size_t count, loff_t *ppos)
+{
+	unsigned long n;
+	char buf[16];
+	int ret = 0;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	strim(buf);
+	mutex_lock(&setf_lock);
+	if (!strcmp(buf, "on")) {
+		if (setf_registered) {
+			ret = -EBUSY;
+			goto out;
+		}
+		ftrace_free_filter(&setf_ops);
+		ret = setf_filter("ftarm_counted_3");
+		if (!ret)
+			ret = setf_filter("ftarm_late_fn");
+		if (!ret)
+			ret = register_ftrace_function(&setf_ops);
+		setf_registered = !ret;
+	} else if (!strcmp(buf, "off")) {
+		if (setf_registered)
+			ret = unregister_ftrace_function(&setf_ops);
+		setf_registered = false;
+	} else if (!kstrtoul(buf, 10, &n) && n) {
+		ret = setf_registered ? setf_rounds_run(n) : -ENOENT;
+	} else {
+		ret = -EINVAL;
+	}
+out:
+	mutex_unlock(&setf_lock);
+	return ret ? ret : (ssize_t)count;
+}
+
+static int setf_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "rounds %lu seen %ld late %ld first %lu\n", setf_rounds,
+		   atomic_long_read(&setf_seen), atomic_long_read(&setf_late),
+		   setf_first);
+	return 0;
+}
+
+static int setf_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, setf_show, NULL);
+}
+
+static const struct file_operations setf_fops = {
+	.owner = THIS_MODULE,
+	.open = setf_open,
+	.read = seq_read,
+	.write = setf_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
 static struct dentry *dir;
 
 static int __init ftarm_stress_init(void)
@@ -420,6 +582,8 @@ static int __init ftarm_stress_init(void)
 	debugfs_create_file("calls", 0444, dir, NULL, &calls_fops);
 	debugfs_create_file("workers", 0600, dir, &workers, &threads_fops);
 	debugfs_create_file("spinners", 0600, dir, &spinners, &threads_fops);
+	debugfs_create_file("holder", 0600, dir, &holder, &threads_fops);
+	debugfs_create_file("setfilter", 0600, dir, NULL, &setf_fops);
 	debugfs_create_file("slots", 0444, dir, NULL, &slots_fops);
 	debugfs_create_file("route", 0644, dir, NULL, &route_fops);
 	return 0;
@@ -431,7 +595,11 @@ static void __exit ftarm_stress_exit(void)
 	mutex_lock(&threads_lock);
 	threads_stop(&workers);
 	threads_stop(&spinners);
+	threads_stop(&holder);
 	mutex_unlock(&threads_lock);
+	if (setf_registered)
+		unregister_ftrace_function(&setf_ops);
+	ftrace_free_filter(&setf_ops);
 }
 
 module_init(ftarm_stress_init);
