@@ -46,6 +46,8 @@ mkdir -p $W
 
 pass() { echo "stress: PASS: $*"; }
 fail() { echo "stress: FAIL: $*"; echo "$*" >>$W/failed; }
+# skip NAME: REASON: a check this run was asked not to make (counted, shown)
+skip() { echo "stress: SKIP: $*"; }
 
 # Trampolines currently allocated: /proc/vmallocinfo names the caller of
 # module_alloc(), which for a trampoline is ftrace_tramp_alloc().
@@ -567,6 +569,60 @@ late_run() {
 		fail "$lc: $n_lr of $ln rounds checked (markers missing in:${late_bad:- none}), $n_le events"
 	fi
 }
+# ---- a function probe's late call --------------------------------------------
+# A counted function probe (traceoff:N) keeps a count for each function;
+# taking one out frees its count before the write waits for tasks, and a
+# task preempted in the probe's trampoline then calls the probe for it
+# (late-call-probe): the probe must not be called for a function its
+# filter no longer holds (the count's lookup would dereference NULL).
+# Instance late's tracer goes and its tracing stays off, so that only the
+# probe's ops traces ftarm_late_fn, on a trampoline of its own, and each
+# call reads the count and does nothing else. Half as many rounds as
+# late-call; any abort in the kernel log, or spinners that stopped
+# calling, fails.
+late_probe() {
+	echo nop >$li/current_tracer
+	echo 0 >$li/tracing_on
+	echo >$li/set_ftrace_pid
+	if ! echo 'ftarm_counted_3:traceoff:1000000' >>$li/set_ftrace_filter ||
+		! echo 'ftarm_late_fn:traceoff:1000000' >>$li/set_ftrace_filter; then
+		fail "late-call-probe: cannot add the traceoff probes"
+		return
+	fi
+	lp_line=$(grep '^ftarm_late_fn ' $T/enabled_functions)
+	echo '!ftarm_late_fn:traceoff' >>$li/set_ftrace_filter
+	case $lp_line in
+	"ftarm_late_fn [ftarm_stress] (1) "*tramp:*) ;;
+	*)
+		fail "late-call-probe: ftarm_late_fn does not go through the probe's trampoline alone: '$lp_line'"
+		return
+		;;
+	esac
+	aborts0=$(dmesg | grep -c 'Unable to handle kernel')
+	calls0=$(cat $D/spinners)
+	echo 1 >$D/spinners || { fail "late-call-probe: cannot start the spinners"; return; }
+	t0=$(cs)
+	taskset -c 0 sh -c "r=0
+		while [ \$r -lt $1 ]; do
+			r=\$((r + 1))
+			echo 'ftarm_late_fn:traceoff:1000000' >>$li/set_ftrace_filter || exit 1
+			usleep 2000
+			echo '!ftarm_late_fn:traceoff' >>$li/set_ftrace_filter || exit 1
+			usleep 20000
+		done" || fail "late-call-probe: a probe write of instance late failed"
+	echo 0 >$D/spinners
+	calls1=$(cat $D/spinners)
+	aborts1=$(dmesg | grep -c 'Unable to handle kernel')
+	echo '!ftarm_counted_3:traceoff' >>$li/set_ftrace_filter
+	echo "stress: late-call-probe: $1 rounds in $(($(cs) - t0)) cs, $((calls1 - calls0)) spinner calls, $((aborts1 - aborts0)) aborts"
+	if [ "$aborts1" != "$aborts0" ]; then
+		fail "late-call-probe: $((aborts1 - aborts0)) aborts in the kernel log while the probe on ftarm_late_fn was added and removed $1 times"
+	elif [ $((calls1 - calls0)) -le 0 ]; then
+		fail "late-call-probe: the spinners made no call"
+	else
+		pass "late-call-probe: $1 removals of a counted probe on ftarm_late_fn while it was being called through the probe's own trampoline ($((calls1 - calls0)) calls), no abort"
+	fi
+}
 # Nothing else may trace ftarm_late_fn: with a second ops its callsite
 # would go through the list function, which checks every ops' filter, and
 # the check could not fail. The churn's instances go first, and the
@@ -582,11 +638,18 @@ if mkinst late ftarm_counted_3 && echo 256 >$li/buffer_size_kb &&
 fi
 case $late_line in
 "ftarm_late_fn [ftarm_stress] (1) "*tramp:*)
-	[ "$late_rounds" -gt 0 ] &&
+	if [ "$late_rounds" -gt 0 ]; then
 		late_run late-call filter "$late_rounds" "took ftarm_late_fn out of the filter"
+	else
+		skip "late-call: ftarm.late_rounds=0"
+	fi
 	if [ "$late_pid_rounds" -gt 0 ]; then
 		echo ftarm_late_fn >>$li/set_ftrace_filter
 		late_run late-call-pid pid "$late_pid_rounds" "set the instance's PID list to the shell's PID"
+		late_probe "$late_pid_rounds"
+	else
+		skip "late-call-pid: ftarm.late_pid_rounds=0"
+		skip "late-call-probe: ftarm.late_pid_rounds=0"
 	fi
 	;;
 *)
@@ -604,7 +667,7 @@ esac
 # the next addition: none may be.
 [ -d $li ] && { echo nop >$li/current_tracer; rmdir $li; }
 if [ "$late_n" = 0 ]; then
-	:
+	skip "late-call-setfilter: ftarm.late_rounds=0"
 elif echo on >$D/setfilter; then
 	sf_line=$(grep '^ftarm_late_fn ' $T/enabled_functions)
 	case $sf_line in

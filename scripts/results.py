@@ -18,7 +18,7 @@ parse reads the markers that guest/init prints ("@@FTARM begin/end STAGE",
                  ftrace and event self-tests (FTRACE_STARTUP_TEST);
   kunit          every KUnit case, parsed by the kernel's own
                  tools/testing/kunit/kunit.py;
-  stress         every "stress: PASS/FAIL: NAME" line of guest/stress.sh;
+  stress         every "stress: PASS/FAIL/SKIP: NAME" line of guest/stress.sh;
   test_progs     every test and subtest of the BPF selftests' test_progs
                  (guest/bpf.sh): OK, FAIL, SKIP as PASS, FAIL, SKIP; a test
                  asked for that printed no result is a FAIL; a test the
@@ -136,7 +136,7 @@ def known_base_reports(lines):
 
 
 # guest/stress.sh: one line a check.
-STRESS = re.compile(r"^stress: (PASS|FAIL): ([\w-]+)")
+STRESS = re.compile(r"^stress: (PASS|FAIL|SKIP): ([\w-]+)")
 
 
 # guest/bpf.sh: test_progs' "#N name:RESULT" and "#N/M name/sub:RESULT".

@@ -110,7 +110,7 @@ for p in "${pids[@]}"; do wait "$p" || fail=1; done
 for m in $modes; do
 	console=$LOGS/console-$kname-$m-${run//,/+}.log
 	[ -f "$console" ] || continue
-	grep -a -E '^stress: (churn|FAIL|PASS)' "$console" | tr -d '\r' | sed "s/^/  $m: /"
+	grep -a -E '^stress: (churn|FAIL|PASS|SKIP)' "$console" | tr -d '\r' | sed "s/^/  $m: /"
 	parse_console "$label" "$m" "$console" "$src" "$RESULTS/stress-$m.json" 1 "${frags[@]}"
 done
 [ $fail = 0 ] || log "stress: a guest did not finish (see above); its results say what ran"

@@ -36,6 +36,11 @@
  * that an RCU-tasks grace period cannot end until it stops: a filter
  * write that waits for one waits that long (the wait-unlocked check).
  *
+ * While loaded, the module prints, at any oops whose link register is in
+ * one of its functions, the instruction before that return address as
+ * memory holds it: what the CPU should have run to get there (a BL, or
+ * the NOP that replaced it), for guest/freeloop.sh.
+ *
  * Reading .../slots says, for the callsite slot of a kernel function
  * (wake_up_process()) and of one of this module (ftarm_counted_0()), found
  * by decoding the veneer before the function, whether a plain kernel store
@@ -61,6 +66,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/ftrace.h>
+#include <linux/kdebug.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -573,10 +579,44 @@ static const struct file_operations setf_fops = {
 	.release = single_release,
 };
 
+/*
+ * At an oops whose link register is in this module (a call from one of its
+ * callsites that ended in an abort, such as a branch into a freed
+ * trampoline), print the instruction before the return address as it is
+ * in memory now, and where a BL there would go.
+ */
+static int ftarm_die(struct notifier_block *nb, unsigned long action,
+		     void *data)
+{
+	struct die_args *args = data;
+	unsigned long lr, target;
+	u32 insn;
+
+	if (action != DIE_OOPS || !args->regs)
+		return NOTIFY_DONE;
+	lr = args->regs->regs[30];
+	if (!within_module(lr, THIS_MODULE) ||
+	    copy_from_kernel_nofault(&insn, (void *)(lr - 4), 4))
+		return NOTIFY_DONE;
+	insn = le32_to_cpu(insn);
+	target = (insn & 0xfc000000) == 0x94000000 ?
+		 lr - 4 + sign_extend64((insn & 0x03ffffff) << 2, 27) : 0;
+	pr_emerg("oops at pc 0x%lx: in memory, the instruction before lr %pS is %08x (%s 0x%lx)\n",
+		 instruction_pointer(args->regs), (void *)lr, insn,
+		 target ? "a BL to" : "not a BL", target);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block ftarm_die_nb = {
+	.notifier_call = ftarm_die,
+};
+
 static struct dentry *dir;
 
 static int __init ftarm_stress_init(void)
 {
+	int ret;
+
 	dir = debugfs_create_dir("ftarm_stress", NULL);
 	debugfs_create_file("call", 0200, dir, NULL, &call_fops);
 	debugfs_create_file("calls", 0444, dir, NULL, &calls_fops);
@@ -586,11 +626,15 @@ static int __init ftarm_stress_init(void)
 	debugfs_create_file("setfilter", 0600, dir, NULL, &setf_fops);
 	debugfs_create_file("slots", 0444, dir, NULL, &slots_fops);
 	debugfs_create_file("route", 0644, dir, NULL, &route_fops);
-	return 0;
+	ret = register_die_notifier(&ftarm_die_nb);
+	if (ret)
+		debugfs_remove_recursive(dir);
+	return ret;
 }
 
 static void __exit ftarm_stress_exit(void)
 {
+	unregister_die_notifier(&ftarm_die_nb);
 	debugfs_remove_recursive(dir);
 	mutex_lock(&threads_lock);
 	threads_stop(&workers);
