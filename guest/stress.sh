@@ -590,7 +590,11 @@ late_probe() {
 		return
 	fi
 	lp_line=$(grep '^ftarm_late_fn ' $T/enabled_functions)
-	echo '!ftarm_late_fn:traceoff' >>$li/set_ftrace_filter
+	# A counted probe is named with a count to be removed (any count).
+	if ! echo '!ftarm_late_fn:traceoff:0' >>$li/set_ftrace_filter; then
+		fail "late-call-probe: cannot remove the probe on ftarm_late_fn"
+		return
+	fi
 	case $lp_line in
 	"ftarm_late_fn [ftarm_stress] (1) "*tramp:*) ;;
 	*)
@@ -602,21 +606,25 @@ late_probe() {
 	calls0=$(cat $D/spinners)
 	echo 1 >$D/spinners || { fail "late-call-probe: cannot start the spinners"; return; }
 	t0=$(cs)
-	taskset -c 0 sh -c "r=0
+	lp_r=$(taskset -c 0 sh -c "r=0
 		while [ \$r -lt $1 ]; do
-			r=\$((r + 1))
-			echo 'ftarm_late_fn:traceoff:1000000' >>$li/set_ftrace_filter || exit 1
+			echo 'ftarm_late_fn:traceoff:1000000' >>$li/set_ftrace_filter || break
 			usleep 2000
-			echo '!ftarm_late_fn:traceoff' >>$li/set_ftrace_filter || exit 1
+			echo '!ftarm_late_fn:traceoff:0' >>$li/set_ftrace_filter || break
+			r=\$((r + 1))
 			usleep 20000
-		done" || fail "late-call-probe: a probe write of instance late failed"
+		done
+		echo \$r")
 	echo 0 >$D/spinners
 	calls1=$(cat $D/spinners)
 	aborts1=$(dmesg | grep -c 'Unable to handle kernel')
-	echo '!ftarm_counted_3:traceoff' >>$li/set_ftrace_filter
-	echo "stress: late-call-probe: $1 rounds in $(($(cs) - t0)) cs, $((calls1 - calls0)) spinner calls, $((aborts1 - aborts0)) aborts"
+	echo '!ftarm_counted_3:traceoff:0' >>$li/set_ftrace_filter ||
+		fail "late-call-probe: cannot remove the probe on ftarm_counted_3"
+	echo "stress: late-call-probe: $lp_r of $1 rounds in $(($(cs) - t0)) cs, $((calls1 - calls0)) spinner calls, $((aborts1 - aborts0)) aborts"
 	if [ "$aborts1" != "$aborts0" ]; then
-		fail "late-call-probe: $((aborts1 - aborts0)) aborts in the kernel log while the probe on ftarm_late_fn was added and removed $1 times"
+		fail "late-call-probe: $((aborts1 - aborts0)) aborts in the kernel log while the probe on ftarm_late_fn was added and removed (round $lp_r of $1)"
+	elif [ "$lp_r" != "$1" ]; then
+		fail "late-call-probe: a probe write failed in round $((lp_r + 1)) of $1"
 	elif [ $((calls1 - calls0)) -le 0 ]; then
 		fail "late-call-probe: the spinners made no call"
 	else
