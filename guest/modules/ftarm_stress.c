@@ -213,6 +213,14 @@ static const char *slot_state(unsigned long func)
 	return store_faults(slot, val) ? "read-only" : "writable";
 }
 
+/* The target of @insn at @pc if it is a BL, else 0 */
+static unsigned long bl_target(unsigned long pc, u32 insn)
+{
+	if ((insn & 0xfc000000) != 0x94000000)
+		return 0;
+	return pc + sign_extend64((insn & 0x03ffffff) << 2, 27);
+}
+
 /*
  * Where the callsite of @func leads (see "route" above). The callsite is
  * the first BL or NOP among the first three instructions of the function
@@ -233,9 +241,9 @@ static void route_show_one(struct seq_file *m, const char *name,
 			seq_printf(m, "%s nop\n", name);
 			return;
 		}
-		if ((insn & 0xfc000000) != 0x94000000)		/* BL */
+		target = bl_target(pc, insn);
+		if (!target)
 			continue;
-		target = pc + sign_extend64((insn & 0x03ffffff) << 2, 27);
 		if (target != func - 12) {
 			seq_printf(m, "%s direct 0x%lx\n", name, target);
 			return;
@@ -599,8 +607,7 @@ static int ftarm_die(struct notifier_block *nb, unsigned long action,
 	    copy_from_kernel_nofault(&insn, (void *)(lr - 4), 4))
 		return NOTIFY_DONE;
 	insn = le32_to_cpu(insn);
-	target = (insn & 0xfc000000) == 0x94000000 ?
-		 lr - 4 + sign_extend64((insn & 0x03ffffff) << 2, 27) : 0;
+	target = bl_target(lr - 4, insn);
 	pr_emerg("oops at pc 0x%lx: in memory, the instruction before lr %pS is %08x (%s 0x%lx)\n",
 		 instruction_pointer(args->regs), (void *)lr, insn,
 		 target ? "a BL to" : "not a BL", target);
