@@ -771,6 +771,79 @@ else
 	echo 0 >$D/holder
 fi
 
+# ---- perf's waiting filter change holds no lock -----------------------------
+# PERF_EVENT_IOC_SET_FILTER on an ftrace:function event changes the filter
+# of the event's ftrace_ops holding event_mutex, which every module load
+# takes (trace_module_notify()). A change that takes functions out of the
+# ops' own trampoline waits for RCU-tasks, and must not do so holding
+# event_mutex. ftarm-perf-filter opens the event for the two counted
+# functions; while the holder runs, it takes ftarm_counted_2 out, and
+# ftarm_victim must load meanwhile, within 10 s.
+pw=$W/perf
+rm -rf $pw
+mkdir -p $pw
+perf_res=
+ftarm-perf-filter "$(cat $T/events/ftrace/function/id)" $pw \
+	'ip == ftarm_counted_2 || ip == ftarm_counted_3' 'ip == ftarm_counted_3' &
+pp=$! pl=
+n=0
+while [ ! -f $pw/ready ] && kill -0 $pp 2>/dev/null && [ $n -lt 600 ]; do
+	usleep 100000
+	n=$((n + 1))
+done
+if [ ! -f $pw/ready ]; then
+	perf_res="fail: ftarm-perf-filter could not open the event and set its first filter"
+elif ! grep -q '^ftarm_counted_2 \[ftarm_stress\] (1) .*tramp:' $T/enabled_functions; then
+	perf_res="fail: the event does not trace ftarm_counted_2 through its own trampoline: '$(grep '^ftarm_counted_2 ' $T/enabled_functions)'"
+elif ! echo 1 >$D/holder; then
+	perf_res="fail: cannot start the holder"
+else
+	touch $pw/go
+	sleep 1
+	if [ -f $pw/set ]; then
+		perf_res="fail: the filter change did not wait while a thread that never blocks was running: nothing checked"
+	else
+		{
+			modprobe ftarm_victim
+			echo $? >$W/perf-load
+		} &
+		pl=$!
+		n=0
+		while [ ! -f $W/perf-load ] && [ $n -lt 100 ]; do
+			usleep 100000
+			n=$((n + 1))
+		done
+		if [ ! -f $W/perf-load ]; then
+			perf_res="fail: loading ftarm_victim waited more than 10 s for a perf filter change waiting for RCU-tasks"
+		elif [ -f $pw/set ]; then
+			perf_res="fail: the filter change ended before the module load: nothing checked"
+		elif [ "$(cat $W/perf-load)" != 0 ]; then
+			perf_res="fail: cannot load ftarm_victim"
+		else
+			perf_res="pass: ftarm_victim loaded in $((n / 10)).$((n % 10)) s while a perf SET_FILTER taking ftarm_counted_2 out of the event's trampoline waited for RCU-tasks"
+		fi
+	fi
+	echo 0 >$D/holder
+	n=0
+	while [ ! -f $pw/set ] && kill -0 $pp 2>/dev/null && [ $n -lt 300 ]; do
+		usleep 100000
+		n=$((n + 1))
+	done
+	[ -z "$pl" ] || wait "$pl"
+	perf_fns=$(grep -E '^ftarm_counted_[23] ' $T/enabled_functions | awk '{ print $1 }' | tr '\n' ' ')
+	if [ "$(cat $pw/set 2>/dev/null)" != 0 ] || [ "$perf_fns" != "ftarm_counted_3 " ]; then
+		perf_res="fail: ${perf_res#*: }; the change ended with '$(cat $pw/set 2>/dev/null)', the event traces '$perf_fns'"
+	fi
+fi
+rm -f $W/perf-load
+touch $pw/done
+wait $pp || perf_res="fail: ${perf_res#*: }; ftarm-perf-filter failed"
+case $perf_res in
+pass:*) pass "perf-wait-unlocked: ${perf_res#pass: }" ;;
+*) fail "perf-wait-unlocked: ${perf_res#fail: }" ;;
+esac
+grep -q '^ftarm_victim ' /proc/modules && modprobe -r ftarm_victim
+
 # ---- nothing left behind ----------------------------------------------------
 for i in $T/instances/*; do
 	[ -d "$i" ] && rmdir "$i"

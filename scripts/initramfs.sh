@@ -31,6 +31,15 @@ for t in $GUEST_TOOLS; do
 	cp "$sysroot/$t" "$stage/usr/bin/"
 done
 cp -a "$obj/modinstall/lib/modules" "$stage/lib/"
+# Guest programs of our own (guest/tools/*.c), linked against the C
+# library the guest has (Debian's libc6, libc6-dev-arm64-cross on the host).
+for c in "$TOP"/guest/tools/*.c; do
+	p=$(basename "$c" .c)
+	${CROSS}gcc -O2 -Wall -Wextra -Werror -o "$stage/usr/bin/$p" "$c" \
+		>"$LOGS/cc-$p.log" 2>&1 ||
+		die "cannot build the guest program $p" "$LOGS/cc-$p.log" \
+			"fix guest/tools/$p.c; make deps installs libc6-dev-arm64-cross"
+done
 # The ftrace selftests as the kernel's own kselftest install lays them out
 # (run_kselftest.sh, its runner, kselftest-list.txt and ftrace/), made by
 # build.sh with "make kselftest-install TARGETS=ftrace".
