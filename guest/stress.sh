@@ -510,48 +510,54 @@ late_pid_rounds=$(cmdline_arg ftarm.late_pid_rounds)
 [ -n "$late_pid_rounds" ] || late_pid_rounds=$(((late_rounds + 1) / 2))
 li=$T/instances/late
 cat >$W/late.sh <<EOF
-# late.sh MODE N: N rounds of MODE (filter or pid); a line "ROUND OUT IN
-# LATE" each: whether the round's second marker is in the buffer, the
-# events of the function before it (after the first marker, or all when
-# that one was overwritten), and after it
-r=1
+# late.sh MODE N DIR: N rounds of MODE (filter, notrace or pid) on the
+# tracefs instance DIR; a line "ROUND OUT IN LATE" each: whether the
+# round's second marker is in the buffer, the events of the function
+# before it (after the first marker, or all when that one was
+# overwritten), and after it
+r=1 d=\$3
 while [ \$r -le \$2 ]; do
-	: >$li/trace
-	echo "ftarm-late: add \$r" >$li/trace_marker
+	: >\$d/trace
+	echo "ftarm-late: add \$r" >\$d/trace_marker
 	if [ \$1 = pid ]; then
-		echo >$li/set_ftrace_pid || exit 1
+		echo >\$d/set_ftrace_pid || exit 1
 		usleep 2000
-		echo \$\$ >$li/set_ftrace_pid || exit 1
+		echo \$\$ >\$d/set_ftrace_pid || exit 1
+	elif [ \$1 = notrace ]; then
+		echo >\$d/set_ftrace_notrace || exit 1
+		usleep 2000
+		echo ftarm_late_fn >\$d/set_ftrace_notrace || exit 1
 	else
-		echo ftarm_late_fn >>$li/set_ftrace_filter || exit 1
+		echo ftarm_late_fn >>\$d/set_ftrace_filter || exit 1
 		usleep 2000
-		echo ftarm_counted_3 >$li/set_ftrace_filter || exit 1
+		echo ftarm_counted_3 >\$d/set_ftrace_filter || exit 1
 	fi
-	echo "ftarm-late: out \$r" >$li/trace_marker
+	echo "ftarm-late: out \$r" >\$d/trace_marker
 	usleep 20000
 	awk -v r=\$r '
 	/ tracing_mark_write: ftarm-late: add / { n = 0; next }
 	/ tracing_mark_write: ftarm-late: out / { if (\$NF == r) o = 1; next }
 	/ ftarm_late_fn <-/ { if (o) l++; else n++ }
-	END { print r, o + 0, n + 0, l + 0 }' $li/trace
+	END { print r, o + 0, n + 0, l + 0 }' \$d/trace
 	r=\$((r + 1))
 done
 EOF
-# late_run CHECK MODE N WHAT: N rounds of late.sh MODE, on CPU 0 with the
-# spinners running, and the verdict; WHAT says what the round's write did.
+# late_run CHECK MODE N WHAT [DIR]: N rounds of late.sh MODE on DIR
+# (default: instance late), on CPU 0 with the spinners running, and the
+# verdict; WHAT says what the round's write did.
 late_run() {
-	lc=$1 lm=$2 ln=$3 lw=$4
+	lc=$1 lm=$2 ln=$3 lw=$4 ld=${5:-$li}
 	n_lr=0 n_le=0 n_late=0 late_first='' late_bad=''
 	if ! echo 1 >$D/spinners; then
 		fail "$lc: cannot start the spinners"
 		return
 	fi
-	echo 1 >$li/tracing_on
+	echo 1 >$ld/tracing_on
 	t0=$(cs)
-	taskset -c 0 sh $W/late.sh "$lm" "$ln" >$W/late.out ||
-		fail "$lc: a write of instance late failed"
+	taskset -c 0 sh $W/late.sh "$lm" "$ln" "$ld" >$W/late.out ||
+		fail "$lc: a write of $ld failed"
 	echo 0 >$D/spinners
-	echo 0 >$li/tracing_on
+	echo 0 >$ld/tracing_on
 	while read -r r o n l; do
 		if [ "$o" != 1 ]; then
 			late_bad="$late_bad $r"
@@ -564,17 +570,18 @@ late_run() {
 	if [ $n_late -gt 0 ]; then
 		fail "$lc: $n_late events of ftarm_late_fn after a write that $lw had returned (first in round $late_first of $ln)"
 	elif [ $n_lr = "$ln" ] && [ $n_le -gt 0 ]; then
-		pass "$lc: $ln writes that $lw while it was being traced through the instance's own trampoline ($n_le events before them), no call after any had returned"
+		pass "$lc: $ln writes that $lw while it was being traced through the tracer's own trampoline ($n_le events before them), no call after any had returned"
 	else
 		fail "$lc: $n_lr of $ln rounds checked (markers missing in:${late_bad:- none}), $n_le events"
 	fi
 }
 # ---- a function probe's late call --------------------------------------------
 # A counted function probe (traceoff:N) keeps a count for each function;
-# taking one out frees its count before the write waits for tasks, and a
-# task preempted in the probe's trampoline then calls the probe for it
-# (late-call-probe): the probe must not be called for a function its
-# filter no longer holds (the count's lookup would dereference NULL).
+# taking one out frees its count after an RCU grace period, with no wait
+# for tasks, and a task preempted in the probe's trampoline then calls the
+# probe for it (late-call-probe): the probe must not be called for a
+# function its filter no longer holds (the count's lookup would
+# dereference NULL).
 # Instance late's tracer goes and its tracing stays off, so that only the
 # probe's ops traces ftarm_late_fn, on a trampoline of its own, and each
 # call reads the count and does nothing else. Half as many rounds as
@@ -631,6 +638,47 @@ late_probe() {
 		pass "late-call-probe: $1 removals of a counted probe on ftarm_late_fn while it was being called through the probe's own trampoline ($((calls1 - calls0)) calls), no abort"
 	fi
 }
+# The same through set_ftrace_notrace (late-call-notrace: each round
+# empties the instance's notrace filter, then writes ftarm_late_fn there),
+# and through the top-level instance's filter (late-call-top: global_ops,
+# whose hash function_graph shares), half as many rounds as late-call.
+late_notrace_top() {
+	echo >$li/set_ftrace_pid
+	echo >$li/set_ftrace_notrace
+	echo ftarm_counted_3 >$li/set_ftrace_filter
+	echo ftarm_late_fn >>$li/set_ftrace_filter
+	echo function >$li/current_tracer
+	ln_line=$(grep '^ftarm_late_fn ' $T/enabled_functions)
+	case $ln_line in
+	"ftarm_late_fn [ftarm_stress] (1) "*tramp:*)
+		late_run late-call-notrace notrace "$1" "put ftarm_late_fn in the notrace filter"
+		;;
+	*)
+		fail "late-call-notrace: ftarm_late_fn does not go through the instance's trampoline alone: '$ln_line'"
+		;;
+	esac
+	echo nop >$li/current_tracer
+	echo >$li/set_ftrace_notrace
+	echo ftarm_counted_3 >$li/set_ftrace_filter
+	echo nop >$T/current_tracer
+	echo 256 >$T/buffer_size_kb
+	echo ftarm_counted_3 >$T/set_ftrace_filter
+	echo ftarm_late_fn >>$T/set_ftrace_filter
+	echo function >$T/current_tracer
+	ln_line=$(grep '^ftarm_late_fn ' $T/enabled_functions)
+	echo ftarm_counted_3 >$T/set_ftrace_filter
+	case $ln_line in
+	"ftarm_late_fn [ftarm_stress] (1) "*tramp:*)
+		late_run late-call-top filter "$1" "took ftarm_late_fn out of the top-level filter" $T
+		;;
+	*)
+		fail "late-call-top: ftarm_late_fn does not go through global_ops' trampoline alone: '$ln_line'"
+		;;
+	esac
+	echo nop >$T/current_tracer
+	echo >$T/set_ftrace_filter
+	echo 1 >$T/tracing_on
+}
 # Nothing else may trace ftarm_late_fn: with a second ops its callsite
 # would go through the list function, which checks every ops' filter, and
 # the check could not fail. The churn's instances go first, and the
@@ -655,9 +703,12 @@ case $late_line in
 		echo ftarm_late_fn >>$li/set_ftrace_filter
 		late_run late-call-pid pid "$late_pid_rounds" "set the instance's PID list to the shell's PID"
 		late_probe "$late_pid_rounds"
+		late_notrace_top "$late_pid_rounds"
 	else
 		skip "late-call-pid: ftarm.late_pid_rounds=0"
 		skip "late-call-probe: ftarm.late_pid_rounds=0"
+		skip "late-call-notrace: ftarm.late_pid_rounds=0"
+		skip "late-call-top: ftarm.late_pid_rounds=0"
 	fi
 	;;
 *)
