@@ -52,6 +52,24 @@ skip() { echo "stress: SKIP: $*"; }
 # Trampolines currently allocated: /proc/vmallocinfo names the caller of
 # module_alloc(), which for a trampoline is ftrace_tramp_alloc().
 tramps() { grep -c 'ftrace_tramp_alloc' /proc/vmallocinfo; }
+# unloaded MODULE: MODULE is not loaded (unloaded now if it was)
+unloaded() { ! grep -q "^$1 " /proc/modules || modprobe -r "$1"; }
+# tasks_stack PID: the kernel stack of PID, on one line
+tasks_stack() {
+	sed 's/^\[<[0-9a-f]*>\] //' "/proc/$1/stack" 2>/dev/null | tr '\n' ' '
+}
+# waiting_for_tasks PID: PID sleeps in a wait for an RCU-tasks grace period
+waiting_for_tasks() { grep -q synchronize_rcu_tasks "/proc/$1/stack" 2>/dev/null; }
+# within10 FILE: wait up to 10 s for FILE; the tenths of a second it took
+# in $n
+within10() {
+	n=0
+	while [ ! -f "$1" ] && [ $n -lt 100 ]; do
+		usleep 100000
+		n=$((n + 1))
+	done
+	[ -f "$1" ]
+}
 
 # count_check NAME INST FUNC EXPECTED: the events in instance INST (a
 # directory) must be exactly EXPECTED calls of FUNC, and nothing else.
@@ -717,8 +735,9 @@ case $late_line in
 esac
 
 # ---- the same through ftrace_set_filter() -----------------------------------
-# perf's SET_FILTER and in-kernel users change an ops' filter with
-# ftrace_set_filter(), not through tracefs. ftarm_stress's setfilter ops
+# In-kernel users change an ops' filter with ftrace_set_filter(), not
+# through tracefs (perf's SET_FILTER goes through the same code, but
+# waits in ftrace_profile_set_filter()). ftarm_stress's setfilter ops
 # traces ftarm_late_fn() beside ftarm_counted_3() through its own
 # trampoline; on CPU 0 with the spinners running, each round takes the
 # function out and puts it back 20 ms later, in the writer's context, and
@@ -761,14 +780,16 @@ fi
 # Those writes wait for RCU-tasks, which a task that never blocks holds off
 # for as long as it runs. The wait must hold no lock that others need: a
 # module load (ftrace_module_init() takes ftrace_lock) beside such a write
-# must not wait for it. ftarm_stress's holder thread never blocks; the
+# must not wait for it, nor a read of the same filter file (its open takes
+# the filter's regex_lock). ftarm_stress's holder thread never blocks; the
 # write taking ftarm_counted_2 out of instance hold's filter waits until it
-# stops, and ftarm_victim must load meanwhile, within 10 s.
+# stops; once it is seen waiting for RCU-tasks, the filter must be read
+# and ftarm_victim loaded meanwhile, each within 10 s.
 hi=$T/instances/hold
-rm -f $W/hold-write $W/hold-load
+rm -f $W/hold-write $W/hold-load $W/hold-read
 if mkinst hold ftarm_counted_2 ftarm_counted_3 &&
 	grep -q '^ftarm_counted_2 \[ftarm_stress\] (1) .*tramp:' $T/enabled_functions &&
-	echo 1 >$D/holder; then
+	unloaded ftarm_victim && echo 1 >$D/holder; then
 	{
 		if echo '!ftarm_counted_2' >>$hi/set_ftrace_filter; then
 			echo 0 >$W/hold-write
@@ -776,34 +797,40 @@ if mkinst hold ftarm_counted_2 ftarm_counted_3 &&
 			echo 1 >$W/hold-write
 		fi
 	} &
-	hw=$! hl=
+	hw=$! hl='' hr=''
 	sleep 1
 	hold_res=
-	if [ -f $W/hold-write ]; then
-		hold_res="fail: the write did not wait while a thread that never blocks was running: nothing checked"
+	if [ -f $W/hold-write ] || ! waiting_for_tasks $hw; then
+		hold_res="fail: the write did not wait for RCU-tasks while a thread that never blocks was running: nothing checked ($(cat $W/hold-write 2>/dev/null || echo "stack: $(tasks_stack $hw)"))"
 	else
 		{
-			modprobe ftarm_victim
-			echo $? >$W/hold-load
+			cat $hi/set_ftrace_filter >/dev/null
+			echo $? >$W/hold-read
 		} &
-		hl=$!
-		n=0
-		while [ ! -f $W/hold-load ] && [ $n -lt 100 ]; do
-			usleep 100000
-			n=$((n + 1))
-		done
-		if [ ! -f $W/hold-load ]; then
-			hold_res="fail: loading ftarm_victim waited more than 10 s for a filter write waiting for RCU-tasks"
-		elif [ -f $W/hold-write ]; then
-			hold_res="fail: the filter write ended before the module load: nothing checked"
-		elif [ "$(cat $W/hold-load)" != 0 ]; then
-			hold_res="fail: cannot load ftarm_victim"
+		hr=$!
+		if ! within10 $W/hold-read; then
+			hold_res="fail: reading instance hold's set_ftrace_filter waited more than 10 s for a write of it waiting for RCU-tasks"
 		else
-			hold_res="pass: ftarm_victim loaded in $((n / 10)).$((n % 10)) s while a write taking ftarm_counted_2 out of a trampoline's filter waited for RCU-tasks"
+			read_n=$n
+			{
+				modprobe ftarm_victim
+				echo $? >$W/hold-load
+			} &
+			hl=$!
+			if ! within10 $W/hold-load; then
+				hold_res="fail: loading ftarm_victim waited more than 10 s for a filter write waiting for RCU-tasks"
+			elif [ -f $W/hold-write ]; then
+				hold_res="fail: the filter write ended before the module load: nothing checked"
+			elif [ "$(cat $W/hold-read)" != 0 ] || [ "$(cat $W/hold-load)" != 0 ]; then
+				hold_res="fail: cannot read the filter or load ftarm_victim"
+			else
+				hold_res="pass: the filter read in $((read_n / 10)).$((read_n % 10)) s and ftarm_victim loaded in $((n / 10)).$((n % 10)) s while a write taking ftarm_counted_2 out of a trampoline's filter waited for RCU-tasks"
+			fi
 		fi
 	fi
 	echo 0 >$D/holder
 	wait $hw
+	[ -z "$hr" ] || wait "$hr"
 	[ -z "$hl" ] || wait "$hl"
 	hold_filter=$(awk '{ print $1 }' $hi/set_ftrace_filter)
 	if [ "$(cat $W/hold-write 2>/dev/null)" != 0 ] ||
@@ -814,11 +841,11 @@ if mkinst hold ftarm_counted_2 ftarm_counted_3 &&
 	pass:*) pass "wait-unlocked: ${hold_res#pass: }" ;;
 	*) fail "wait-unlocked: ${hold_res#fail: }" ;;
 	esac
-	grep -q '^ftarm_victim ' /proc/modules && modprobe -r ftarm_victim
+	unloaded ftarm_victim || fail "wait-unlocked: cannot unload ftarm_victim"
 	echo nop >$hi/current_tracer
 	rmdir $hi
 else
-	fail "wait-unlocked: cannot trace ftarm_counted_2 through instance hold's own trampoline or start the holder"
+	fail "wait-unlocked: cannot trace ftarm_counted_2 through instance hold's own trampoline, unload ftarm_victim or start the holder"
 	echo 0 >$D/holder
 fi
 
@@ -827,44 +854,45 @@ fi
 # of the event's ftrace_ops holding event_mutex, which every module load
 # takes (trace_module_notify()). A change that takes functions out of the
 # ops' own trampoline waits for RCU-tasks, and must not do so holding
-# event_mutex. ftarm-perf-filter opens the event for the two counted
-# functions; while the holder runs, it takes ftarm_counted_2 out, and
-# ftarm_victim must load meanwhile, within 10 s.
+# event_mutex. ftarm-perf-filter opens and enables the event for the two
+# counted functions; while the holder runs, it takes ftarm_counted_2 out,
+# and once that change is seen waiting for RCU-tasks, ftarm_victim must
+# load within 10 s.
 pw=$W/perf
 rm -rf $pw
 mkdir -p $pw
 perf_res=
 ftarm-perf-filter "$(cat $T/events/ftrace/function/id)" $pw \
 	'ip == ftarm_counted_2 || ip == ftarm_counted_3' 'ip == ftarm_counted_3' &
-pp=$! pl=
+pp=$! pl=''
 n=0
 while [ ! -f $pw/ready ] && kill -0 $pp 2>/dev/null && [ $n -lt 600 ]; do
 	usleep 100000
 	n=$((n + 1))
 done
 if [ ! -f $pw/ready ]; then
-	perf_res="fail: ftarm-perf-filter could not open the event and set its first filter"
+	perf_res="fail: ftarm-perf-filter could not open and enable the event with its first filter"
 elif ! grep -q '^ftarm_counted_2 \[ftarm_stress\] (1) .*tramp:' $T/enabled_functions; then
 	perf_res="fail: the event does not trace ftarm_counted_2 through its own trampoline: '$(grep '^ftarm_counted_2 ' $T/enabled_functions)'"
+elif ! unloaded ftarm_victim; then
+	perf_res="fail: ftarm_victim is loaded and cannot be unloaded"
 elif ! echo 1 >$D/holder; then
 	perf_res="fail: cannot start the holder"
 else
 	touch $pw/go
+	within10 $pw/calling
 	sleep 1
-	if [ -f $pw/set ]; then
-		perf_res="fail: the filter change did not wait while a thread that never blocks was running: nothing checked"
+	if [ ! -f $pw/calling ]; then
+		perf_res="fail: ftarm-perf-filter did not make the second SET_FILTER"
+	elif [ -f $pw/set ] || ! waiting_for_tasks $pp; then
+		perf_res="fail: the filter change did not wait for RCU-tasks while a thread that never blocks was running: nothing checked ($(cat $pw/set 2>/dev/null || echo "stack: $(tasks_stack $pp)"))"
 	else
 		{
 			modprobe ftarm_victim
 			echo $? >$W/perf-load
 		} &
 		pl=$!
-		n=0
-		while [ ! -f $W/perf-load ] && [ $n -lt 100 ]; do
-			usleep 100000
-			n=$((n + 1))
-		done
-		if [ ! -f $W/perf-load ]; then
+		if ! within10 $W/perf-load; then
 			perf_res="fail: loading ftarm_victim waited more than 10 s for a perf filter change waiting for RCU-tasks"
 		elif [ -f $pw/set ]; then
 			perf_res="fail: the filter change ended before the module load: nothing checked"
@@ -876,7 +904,7 @@ else
 	fi
 	echo 0 >$D/holder
 	n=0
-	while [ ! -f $pw/set ] && kill -0 $pp 2>/dev/null && [ $n -lt 300 ]; do
+	while [ ! -f $pw/set ] && [ -f $pw/calling ] && [ $n -lt 300 ]; do
 		usleep 100000
 		n=$((n + 1))
 	done
@@ -887,13 +915,24 @@ else
 	fi
 fi
 rm -f $W/perf-load
+# Told to finish (before or after its second change), the program closes
+# the event and exits; the verdict does not wait for a stuck one.
 touch $pw/done
-wait $pp || perf_res="fail: ${perf_res#*: }; ftarm-perf-filter failed"
+n=0
+while kill -0 $pp 2>/dev/null && [ $n -lt 100 ]; do
+	usleep 100000
+	n=$((n + 1))
+done
+if kill -0 $pp 2>/dev/null; then
+	perf_res="fail: ${perf_res#*: }; ftarm-perf-filter did not exit (stack: $(tasks_stack $pp))"
+elif ! wait $pp; then
+	perf_res="fail: ${perf_res#*: }; ftarm-perf-filter failed"
+fi
 case $perf_res in
 pass:*) pass "perf-wait-unlocked: ${perf_res#pass: }" ;;
 *) fail "perf-wait-unlocked: ${perf_res#fail: }" ;;
 esac
-grep -q '^ftarm_victim ' /proc/modules && modprobe -r ftarm_victim
+unloaded ftarm_victim || fail "perf-wait-unlocked: cannot unload ftarm_victim"
 
 # ---- nothing left behind ----------------------------------------------------
 for i in $T/instances/*; do

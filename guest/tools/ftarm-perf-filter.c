@@ -7,10 +7,11 @@
  * usage: ftarm-perf-filter ID DIR FILTER1 FILTER2
  *
  * Opens the event ID (events/ftrace/function/id) counting for this task,
- * sets FILTER1 and creates DIR/ready; once DIR/go exists, sets FILTER2 and
- * writes the ioctl's result (0, or "errno N (text)") to DIR/set; once
- * DIR/done exists, closes the event and exits. Any other failure is
- * printed and ends the program with status 1.
+ * sets FILTER1, enables the event and creates DIR/ready; once DIR/go
+ * exists, creates DIR/calling, sets FILTER2 and writes the ioctl's result
+ * (0, or "errno N (text)") to DIR/set; once DIR/done exists, closes the
+ * event and exits. DIR/done before DIR/go ends it without FILTER2. Any
+ * other failure is printed and ends the program with status 1.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,13 +41,23 @@ static void put(const char *name, const char *text)
 	}
 }
 
-static void await(const char *name)
+static int there(const char *name)
 {
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	while (access(path, F_OK))
+	return !access(path, F_OK);
+}
+
+/* Wait for DIR/name; false if DIR/done came first */
+static int await(const char *name)
+{
+	while (!there(name)) {
+		if (there("done"))
+			return 0;
 		usleep(10000);
+	}
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -80,13 +91,19 @@ int main(int argc, char **argv)
 		perror("ftarm-perf-filter: PERF_EVENT_IOC_SET_FILTER (first)");
 		return 1;
 	}
+	if (ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
+		perror("ftarm-perf-filter: PERF_EVENT_IOC_ENABLE");
+		return 1;
+	}
 	put("ready", "1");
-	await("go");
-	if (ioctl(fd, PERF_EVENT_IOC_SET_FILTER, argv[4]))
-		snprintf(res, sizeof(res), "errno %d (%s)", errno,
-			 strerror(errno));
-	put("set", res);
-	await("done");
+	if (await("go")) {
+		put("calling", "1");
+		if (ioctl(fd, PERF_EVENT_IOC_SET_FILTER, argv[4]))
+			snprintf(res, sizeof(res), "errno %d (%s)", errno,
+				 strerror(errno));
+		put("set", res);
+		await("done");
+	}
 	close(fd);
 	return 0;
 }
