@@ -776,6 +776,46 @@ else
 	fail "late-call-setfilter: cannot register the ops"
 fi
 
+# ---- the same through perf's SET_FILTER --------------------------------------
+# A perf ftrace:function event counting on CPU 0 (late-call-perf): each
+# round, ftarm-perf-late, on CPU 0 with the spinners, adds ftarm_late_fn to
+# the event's filter beside ftarm_counted_3, sleeps 2 ms, takes it out
+# with PERF_EVENT_IOC_SET_FILTER and counts the events after that ioctl
+# has returned: nothing calls ftarm_counted_3, so none may be. Half as many
+# rounds as late-call; ftarm_late_fn must go through the event's own
+# trampoline alone.
+if [ "$late_pid_rounds" = 0 ]; then
+	skip "late-call-perf: ftarm.late_pid_rounds=0"
+elif echo 1 >$D/spinners; then
+	taskset -c 0 ftarm-perf-late "$(cat $T/events/ftrace/function/id)" \
+		"$late_pid_rounds" ftarm_counted_3 ftarm_late_fn >$W/perf-late.out
+	pl_rc=$?
+	echo 0 >$D/spinners
+	pl_line=$(sed -n 's/^line: //p' $W/perf-late.out)
+	grep -v '^line: ' $W/perf-late.out >$W/perf-late.num
+	pl_r='' pl_seen='' pl_late='' pl_first=''
+	read -r pl_r pl_seen pl_late pl_first <$W/perf-late.num
+	echo "stress: late-call-perf: $pl_r rounds, $pl_seen events, $pl_late late"
+	case $pl_line in
+	"ftarm_late_fn [ftarm_stress] (1) "*tramp:*)
+		if [ $pl_rc != 0 ] || [ -z "$pl_first" ]; then
+			fail "late-call-perf: ftarm-perf-late failed (status $pl_rc)"
+		elif [ "$pl_late" != 0 ]; then
+			fail "late-call-perf: $pl_late events of ftarm_late_fn after a SET_FILTER that took it out had returned (first in round $pl_first of $pl_r)"
+		elif [ "$pl_r" = "$late_pid_rounds" ] && [ "$pl_seen" -gt 0 ]; then
+			pass "late-call-perf: $pl_r SET_FILTER calls took ftarm_late_fn out while it was being traced through the event's own trampoline ($pl_seen events before them), no call after any had returned"
+		else
+			fail "late-call-perf: $pl_r of $late_pid_rounds rounds, $pl_seen events"
+		fi
+		;;
+	*)
+		fail "late-call-perf: ftarm_late_fn does not go through the event's trampoline alone: '$pl_line' (status $pl_rc)"
+		;;
+	esac
+else
+	fail "late-call-perf: cannot start the spinners"
+fi
+
 # ---- a waiting filter write holds no lock -----------------------------------
 # Those writes wait for RCU-tasks, which a task that never blocks holds off
 # for as long as it runs. The wait must hold no lock that others need: a
