@@ -20,9 +20,12 @@ while read -r p; do
 	# FILE_PATH_CHANGES is the "does MAINTAINERS need updating?" reminder
 	# that fires for any new file; UNKNOWN_COMMIT_ID, the lookup of a
 	# Fixes: tag's commit, which the base (one commit, no upstream
-	# history) cannot do: see the README.
+	# history) cannot do: commit-ids.py checks every cited id and title
+	# against the hand-checked list scripts/commit-ids instead.
 	if (cd "$BASE" && scripts/checkpatch.pl --strict --no-summary --quiet \
-		--ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID "$TOP/patches/$p") >>"$logf" 2>&1; then
+		--ignore FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID "$TOP/patches/$p") >>"$logf" 2>&1 &&
+		python3 "$TOP/scripts/commit-ids.py" "$TOP/scripts/commit-ids" \
+			"$TOP/patches/$p" >>"$logf" 2>&1; then
 		res=PASS
 	else
 		res=FAIL fail=1
