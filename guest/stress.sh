@@ -70,6 +70,19 @@ within10() {
 	done
 	[ -f "$1" ]
 }
+# bg_within10 FILE CMD...: run CMD in the background (its PID in bg_pid),
+# its exit status into FILE; true if that came within 10 s (as within10)
+bg_within10() {
+	bg_f=$1
+	shift
+	rm -f "$bg_f"
+	{
+		"$@" >/dev/null
+		echo $? >"$bg_f"
+	} &
+	bg_pid=$!
+	within10 "$bg_f"
+}
 
 # count_check NAME INST FUNC EXPECTED: the events in instance INST (a
 # directory) must be exactly EXPECTED calls of FUNC, and nothing else.
@@ -508,12 +521,15 @@ done
 # trampoline before its call would call it (the trampoline calls its
 # tracer for whatever callsite led there), unless the write waits for such
 # tasks. ftarm_stress's spinners, 16 threads on CPU 0 at the lowest
-# priority, call ftarm_late_fn() in a loop. Each round, on CPU 0: add the
-# function to instance late's filter and sleep 2 ms, so that the spinners
-# run, are traced and preempt each other at random points of their calls;
-# waking, the shell preempts the one running. Then take the function out
-# again and, once that write has returned, write a marker; sleep 20 ms so
-# that the spinners finish whatever call they were in. No event of the
+# priority, call ftarm_late_fn() in a loop. Each round, on CPU 0, as a
+# SCHED_FIFO task (so that no spinner runs there unless it sleeps): add
+# the function to instance late's filter, check that it goes through the
+# instance's trampoline alone, and sleep 2 ms, so that the spinners run,
+# are traced and preempt each other at random points of their calls;
+# waking, the writer preempts the one running. Then take the function out
+# again and, once that write has returned, write a marker; read
+# ftarm_stress's settle, which returns once every spinner has blocked
+# since, that is, once every call in progress has ended. No event of the
 # function may follow the marker.
 # The same with set_ftrace_pid (late-call-pid): the function stays in the
 # filter, each round clears the instance's PID list and then writes the
@@ -529,68 +545,84 @@ late_pid_rounds=$(cmdline_arg ftarm.late_pid_rounds)
 li=$T/instances/late
 cat >$W/late.sh <<EOF
 # late.sh MODE N DIR: N rounds of MODE (filter, notrace or pid) on the
-# tracefs instance DIR; a line "ROUND OUT IN LATE" each: whether the
-# round's second marker is in the buffer, the events of the function
-# before it (after the first marker, or all when that one was
-# overwritten), and after it
+# tracefs instance DIR, or of perf (ftarm-perf late; DIR unused); a line
+# "ROUND STATE IN LATE" each: STATE "ok" when the round's second marker
+# is in the buffer and ftarm_late_fn went through one trampoline alone,
+# "nomark" or "shared" when not; the events of the function before the
+# marker (after the first marker, or all when that one was overwritten),
+# and after it
+if [ \$1 = perf ]; then
+	exec ftarm-perf late "\$(cat $T/events/ftrace/function/id)" \$2 \\
+		ftarm_counted_3 ftarm_late_fn $D/settle
+fi
 r=1 d=\$3
 while [ \$r -le \$2 ]; do
 	: >\$d/trace
 	echo "ftarm-late: add \$r" >\$d/trace_marker
 	if [ \$1 = pid ]; then
 		echo >\$d/set_ftrace_pid || exit 1
-		usleep 2000
-		echo \$\$ >\$d/set_ftrace_pid || exit 1
 	elif [ \$1 = notrace ]; then
 		echo >\$d/set_ftrace_notrace || exit 1
-		usleep 2000
-		echo ftarm_late_fn >\$d/set_ftrace_notrace || exit 1
 	else
 		echo ftarm_late_fn >>\$d/set_ftrace_filter || exit 1
-		usleep 2000
+	fi
+	grep -q '^ftarm_late_fn \[ftarm_stress\] (1) .*tramp:' \\
+		$T/enabled_functions && st=ok || st=shared
+	usleep 2000
+	if [ \$1 = pid ]; then
+		echo \$\$ >\$d/set_ftrace_pid || exit 1
+	elif [ \$1 = notrace ]; then
+		echo ftarm_late_fn >\$d/set_ftrace_notrace || exit 1
+	else
 		echo ftarm_counted_3 >\$d/set_ftrace_filter || exit 1
 	fi
 	echo "ftarm-late: out \$r" >\$d/trace_marker
-	usleep 20000
-	awk -v r=\$r '
+	read -r ms <$D/settle ||
+		{ echo "round \$r: the spinners did not all block within 10 s" >&2; exit 1; }
+	awk -v r=\$r -v st=\$st '
 	/ tracing_mark_write: ftarm-late: add / { n = 0; next }
 	/ tracing_mark_write: ftarm-late: out / { if (\$NF == r) o = 1; next }
 	/ ftarm_late_fn <-/ { if (o) l++; else n++ }
-	END { print r, o + 0, n + 0, l + 0 }' \$d/trace
+	END { print r, o ? st : "nomark", n + 0, l + 0 }' \$d/trace
 	r=\$((r + 1))
 done
 EOF
 # late_run CHECK MODE N WHAT [DIR]: N rounds of late.sh MODE on DIR
-# (default: instance late), on CPU 0 with the spinners running, and the
-# verdict; WHAT says what the round's write did.
+# (default: instance late; "none" for perf), on CPU 0 at SCHED_FIFO with
+# the spinners running, and the verdict; WHAT says what the round's
+# write did. A round counts only when its state is "ok".
 late_run() {
 	lc=$1 lm=$2 ln=$3 lw=$4 ld=${5:-$li}
-	n_lr=0 n_le=0 n_late=0 late_first='' late_bad=''
+	n_lr=0 n_le=0 n_late=0 late_first='' late_bad='' late_rc=0
 	if ! echo 1 >$D/spinners; then
 		fail "$lc: cannot start the spinners"
 		return
 	fi
-	echo 1 >$ld/tracing_on
+	[ "$ld" = none ] || echo 1 >$ld/tracing_on
 	t0=$(cs)
-	taskset -c 0 sh $W/late.sh "$lm" "$ln" "$ld" >$W/late.out ||
-		fail "$lc: a write of $ld failed"
+	taskset -c 0 chrt -f 1 sh $W/late.sh "$lm" "$ln" "$ld" \
+		>$W/late.out 2>$W/late.err || late_rc=$?
 	echo 0 >$D/spinners
-	echo 0 >$ld/tracing_on
+	[ "$ld" = none ] || echo 0 >$ld/tracing_on
 	while read -r r o n l; do
-		if [ "$o" != 1 ]; then
-			late_bad="$late_bad $r"
+		case $r in [0-9]*) ;; *) continue ;; esac
+		if [ "$o" != ok ]; then
+			late_bad="$late_bad $r:$o"
 			continue
 		fi
 		n_lr=$((n_lr + 1)) n_le=$((n_le + n)) n_late=$((n_late + l))
 		[ "$l" = 0 ] || [ -n "$late_first" ] || late_first=$r
 	done <$W/late.out
-	echo "stress: $lc: $ln rounds in $(($(cs) - t0)) cs, $n_le events, $n_late late"
-	if [ $n_late -gt 0 ]; then
+	echo "stress: $lc: $ln rounds in $(($(cs) - t0)) cs, $n_lr checked, $n_le events, $n_late late"
+	grep '^line ' $W/late.out | head -n 3 | sed "s/^/stress: $lc: /"
+	if [ $late_rc != 0 ]; then
+		fail "$lc: the rounds failed (status $late_rc: $(head -c 300 $W/late.err | tr '\n' ' '))"
+	elif [ $n_late -gt 0 ]; then
 		fail "$lc: $n_late events of ftarm_late_fn after a write that $lw had returned (first in round $late_first of $ln)"
 	elif [ $n_lr = "$ln" ] && [ $n_le -gt 0 ]; then
 		pass "$lc: $ln writes that $lw while it was being traced through the tracer's own trampoline ($n_le events before them), no call after any had returned"
 	else
-		fail "$lc: $n_lr of $ln rounds checked (markers missing in:${late_bad:- none}), $n_le events"
+		fail "$lc: $n_lr of $ln rounds checked (not checked, round:state:${late_bad:- none}), $n_le events"
 	fi
 }
 # ---- a function probe's late call --------------------------------------------
@@ -739,10 +771,11 @@ esac
 # through tracefs (perf's SET_FILTER goes through the same code, but
 # waits in ftrace_profile_set_filter()). ftarm_stress's setfilter ops
 # traces ftarm_late_fn() beside ftarm_counted_3() through its own
-# trampoline; on CPU 0 with the spinners running, each round takes the
-# function out and puts it back 20 ms later, in the writer's context, and
-# its callback counts the calls it sees between a removal's return and
-# the next addition: none may be.
+# trampoline; on CPU 0 at SCHED_FIFO with the spinners running, each
+# round takes the function out and puts it back once every spinner has
+# blocked since (as settle), in the writer's context, and its callback
+# counts the calls it sees between a removal's return and the next
+# addition: none may be.
 [ -d $li ] && { echo nop >$li/current_tracer; rmdir $li; }
 if [ "$late_n" = 0 ]; then
 	skip "late-call-setfilter: ftarm.late_rounds=0"
@@ -751,7 +784,7 @@ elif echo on >$D/setfilter; then
 	case $sf_line in
 	"ftarm_late_fn [ftarm_stress] (1) "*tramp:*)
 		if echo 1 >$D/spinners; then
-			taskset -c 0 sh -c "echo $late_n >$D/setfilter" ||
+			taskset -c 0 chrt -f 1 sh -c "echo $late_n >$D/setfilter" ||
 				fail "late-call-setfilter: a round failed"
 			echo 0 >$D/spinners
 			read -r _ sf_r _ sf_seen _ sf_late _ sf_first <$D/setfilter
@@ -777,43 +810,20 @@ else
 fi
 
 # ---- the same through perf's SET_FILTER --------------------------------------
-# A perf ftrace:function event counting on CPU 0 (late-call-perf): each
-# round, ftarm-perf-late, on CPU 0 with the spinners, adds ftarm_late_fn to
-# the event's filter beside ftarm_counted_3, sleeps 2 ms, takes it out
-# with PERF_EVENT_IOC_SET_FILTER and counts the events after that ioctl
-# has returned: nothing calls ftarm_counted_3, so none may be. Half as many
-# rounds as late-call; ftarm_late_fn must go through the event's own
-# trampoline alone.
+# A perf ftrace:function event counting on CPU 0, where the spinners run
+# (late-call-perf; one event, not one a CPU: a second event's ops on the
+# function would put its callsite on the list function, whose filter test
+# cannot fail this). Each round, ftarm-perf late, on CPU 0 at SCHED_FIFO,
+# adds ftarm_late_fn to the event's filter beside ftarm_counted_3, checks
+# that it goes through the event's trampoline alone, sleeps 2 ms, takes it
+# out with PERF_EVENT_IOC_SET_FILTER, reads the count, waits until every
+# spinner has blocked (settle) and reads it again: nothing calls
+# ftarm_counted_3, so the second read may count no more. Half as many
+# rounds as late-call.
 if [ "$late_pid_rounds" = 0 ]; then
 	skip "late-call-perf: ftarm.late_pid_rounds=0"
-elif echo 1 >$D/spinners; then
-	taskset -c 0 ftarm-perf-late "$(cat $T/events/ftrace/function/id)" \
-		"$late_pid_rounds" ftarm_counted_3 ftarm_late_fn >$W/perf-late.out
-	pl_rc=$?
-	echo 0 >$D/spinners
-	pl_line=$(sed -n 's/^line: //p' $W/perf-late.out)
-	grep -v '^line: ' $W/perf-late.out >$W/perf-late.num
-	pl_r='' pl_seen='' pl_late='' pl_first=''
-	read -r pl_r pl_seen pl_late pl_first <$W/perf-late.num
-	echo "stress: late-call-perf: $pl_r rounds, $pl_seen events, $pl_late late"
-	case $pl_line in
-	"ftarm_late_fn [ftarm_stress] (1) "*tramp:*)
-		if [ $pl_rc != 0 ] || [ -z "$pl_first" ]; then
-			fail "late-call-perf: ftarm-perf-late failed (status $pl_rc)"
-		elif [ "$pl_late" != 0 ]; then
-			fail "late-call-perf: $pl_late events of ftarm_late_fn after a SET_FILTER that took it out had returned (first in round $pl_first of $pl_r)"
-		elif [ "$pl_r" = "$late_pid_rounds" ] && [ "$pl_seen" -gt 0 ]; then
-			pass "late-call-perf: $pl_r SET_FILTER calls took ftarm_late_fn out while it was being traced through the event's own trampoline ($pl_seen events before them), no call after any had returned"
-		else
-			fail "late-call-perf: $pl_r of $late_pid_rounds rounds, $pl_seen events"
-		fi
-		;;
-	*)
-		fail "late-call-perf: ftarm_late_fn does not go through the event's trampoline alone: '$pl_line' (status $pl_rc)"
-		;;
-	esac
 else
-	fail "late-call-perf: cannot start the spinners"
+	late_run late-call-perf perf "$late_pid_rounds" "took ftarm_late_fn out of a perf event's filter (SET_FILTER)" none
 fi
 
 # ---- a waiting filter write holds no lock -----------------------------------
@@ -843,21 +853,15 @@ if mkinst hold ftarm_counted_2 ftarm_counted_3 &&
 	if [ -f $W/hold-write ] || ! waiting_for_tasks $hw; then
 		hold_res="fail: the write did not wait for RCU-tasks while a thread that never blocks was running: nothing checked ($(cat $W/hold-write 2>/dev/null || echo "stack: $(tasks_stack $hw)"))"
 	else
-		{
-			cat $hi/set_ftrace_filter >/dev/null
-			echo $? >$W/hold-read
-		} &
-		hr=$!
-		if ! within10 $W/hold-read; then
+		bg_within10 $W/hold-read cat $hi/set_ftrace_filter
+		hr_ok=$? hr=$bg_pid
+		if [ $hr_ok != 0 ]; then
 			hold_res="fail: reading instance hold's set_ftrace_filter waited more than 10 s for a write of it waiting for RCU-tasks"
 		else
 			read_n=$n
-			{
-				modprobe ftarm_victim
-				echo $? >$W/hold-load
-			} &
-			hl=$!
-			if ! within10 $W/hold-load; then
+			bg_within10 $W/hold-load modprobe ftarm_victim
+			hl_ok=$? hl=$bg_pid
+			if [ $hl_ok != 0 ]; then
 				hold_res="fail: loading ftarm_victim waited more than 10 s for a filter write waiting for RCU-tasks"
 			elif [ -f $W/hold-write ]; then
 				hold_res="fail: the filter write ended before the module load: nothing checked"
@@ -894,7 +898,7 @@ fi
 # of the event's ftrace_ops holding event_mutex, which every module load
 # takes (trace_module_notify()). A change that takes functions out of the
 # ops' own trampoline waits for RCU-tasks, and must not do so holding
-# event_mutex. ftarm-perf-filter opens and enables the event for the two
+# event_mutex. ftarm-perf wait opens and enables the event for the two
 # counted functions; while the holder runs, it takes ftarm_counted_2 out,
 # and once that change is seen waiting for RCU-tasks, ftarm_victim must
 # load within 10 s.
@@ -902,7 +906,7 @@ pw=$W/perf
 rm -rf $pw
 mkdir -p $pw
 perf_res=
-ftarm-perf-filter "$(cat $T/events/ftrace/function/id)" $pw \
+ftarm-perf wait "$(cat $T/events/ftrace/function/id)" $pw \
 	'ip == ftarm_counted_2 || ip == ftarm_counted_3' 'ip == ftarm_counted_3' &
 pp=$! pl=''
 n=0
@@ -911,7 +915,7 @@ while [ ! -f $pw/ready ] && kill -0 $pp 2>/dev/null && [ $n -lt 600 ]; do
 	n=$((n + 1))
 done
 if [ ! -f $pw/ready ]; then
-	perf_res="fail: ftarm-perf-filter could not open and enable the event with its first filter"
+	perf_res="fail: ftarm-perf wait could not open and enable the event with its first filter"
 elif ! grep -q '^ftarm_counted_2 \[ftarm_stress\] (1) .*tramp:' $T/enabled_functions; then
 	perf_res="fail: the event does not trace ftarm_counted_2 through its own trampoline: '$(grep '^ftarm_counted_2 ' $T/enabled_functions)'"
 elif ! unloaded ftarm_victim; then
@@ -923,16 +927,13 @@ else
 	within10 $pw/calling
 	sleep 1
 	if [ ! -f $pw/calling ]; then
-		perf_res="fail: ftarm-perf-filter did not make the second SET_FILTER"
+		perf_res="fail: ftarm-perf wait did not make the second SET_FILTER"
 	elif [ -f $pw/set ] || ! waiting_for_tasks $pp; then
 		perf_res="fail: the filter change did not wait for RCU-tasks while a thread that never blocks was running: nothing checked ($(cat $pw/set 2>/dev/null || echo "stack: $(tasks_stack $pp)"))"
 	else
-		{
-			modprobe ftarm_victim
-			echo $? >$W/perf-load
-		} &
-		pl=$!
-		if ! within10 $W/perf-load; then
+		bg_within10 $W/perf-load modprobe ftarm_victim
+		pl_ok=$? pl=$bg_pid
+		if [ $pl_ok != 0 ]; then
 			perf_res="fail: loading ftarm_victim waited more than 10 s for a perf filter change waiting for RCU-tasks"
 		elif [ -f $pw/set ]; then
 			perf_res="fail: the filter change ended before the module load: nothing checked"
@@ -964,9 +965,9 @@ while kill -0 $pp 2>/dev/null && [ $n -lt 100 ]; do
 	n=$((n + 1))
 done
 if kill -0 $pp 2>/dev/null; then
-	perf_res="fail: ${perf_res#*: }; ftarm-perf-filter did not exit (stack: $(tasks_stack $pp))"
+	perf_res="fail: ${perf_res#*: }; ftarm-perf wait did not exit (stack: $(tasks_stack $pp))"
 elif ! wait $pp; then
-	perf_res="fail: ${perf_res#*: }; ftarm-perf-filter failed"
+	perf_res="fail: ${perf_res#*: }; ftarm-perf wait failed"
 fi
 case $perf_res in
 pass:*) pass "perf-wait-unlocked: ${perf_res#pass: }" ;;

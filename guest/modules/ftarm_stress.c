@@ -19,15 +19,18 @@
  * each other at random points of the call, and a shell on CPU 0 preempts
  * the one running as it wakes and then runs on until it sleeps, so that
  * at any time several of them may have been stopped inside the tracing of
- * a call (guest/stress.sh, the late-call check).
+ * a call (guest/stress.sh, the late-call check). Reading .../settle waits
+ * until every spinner has blocked since (each blocks only between calls,
+ * so every call in progress at the read, late or not, has ended) and
+ * gives the milliseconds that took.
  *
  * Writing "on" to .../setfilter registers an ftrace_ops of this module
  * tracing ftarm_counted_3() and ftarm_late_fn(); writing a number N runs N
  * rounds in the writer's context: sleep 2 ms (the spinners run traced),
  * take ftarm_late_fn() out of the ops' filter with ftrace_set_filter()
- * (the path of perf's SET_FILTER and of in-kernel users), then for 20 ms
- * count the calls of ftarm_late_fn() the ops' callback still sees, and
- * put it back; "off" unregisters the ops.  Reading it gives "rounds R
+ * (the path of in-kernel users), then, until every spinner has blocked
+ * since (as .../settle), count the calls of ftarm_late_fn() the ops'
+ * callback still sees, and put it back; "off" unregisters the ops.  Reading it gives "rounds R
  * seen S late L first F": calls seen while the function was in the
  * filter, calls seen after a removal had returned, the first round with
  * one (guest/stress.sh, the late-call-setfilter check).
@@ -74,6 +77,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/insn.h>
 
 #define NR_COUNTED	4
 #define NR_HOT		4
@@ -216,7 +220,7 @@ static const char *slot_state(unsigned long func)
 /* The target of @insn at @pc if it is a BL, else 0 */
 static unsigned long bl_target(unsigned long pc, u32 insn)
 {
-	if ((insn & 0xfc000000) != 0x94000000)
+	if (!aarch64_insn_is_bl(insn))
 		return 0;
 	return pc + sign_extend64((insn & 0x03ffffff) << 2, 27);
 }
@@ -346,8 +350,12 @@ static int worker_fn(void *arg)
 	return 0;
 }
 
+/* Each spinner's count of the times it blocked (spinners_settle()) */
+static atomic_long_t spinner_naps[NR_SPINNERS];
+
 static int spinner_fn(void *arg)
 {
+	long i = (long)arg;
 	unsigned long n = 0;
 
 	while (!kthread_should_stop()) {
@@ -356,6 +364,7 @@ static int spinner_fn(void *arg)
 			atomic_long_add(1024, &late_calls);
 			/* Block now and then, for RCU-tasks (see worker_fn()). */
 			usleep_range(50, 100);
+			atomic_long_inc(&spinner_naps[i]);
 		}
 	}
 	return 0;
@@ -424,7 +433,8 @@ static int threads_start(struct thread_set *set)
 		if (set->one)
 			t = kthread_create(set->fn, NULL, "%s", set->name);
 		else if (cpu_online(cpu))
-			t = kthread_create_on_cpu(set->fn, NULL, cpu, set->name);
+			t = kthread_create_on_cpu(set->fn, (void *)(long)i, cpu,
+						  set->name);
 		else
 			continue;
 		if (IS_ERR(t)) {
@@ -464,6 +474,60 @@ static int threads_set(void *data, u64 val)
 	return ret;
 }
 DEFINE_DEBUGFS_ATTRIBUTE(threads_fops, threads_get, threads_set, "%llu\n");
+
+/*
+ * Wait until every spinner has blocked since the call. A spinner blocks
+ * only between two calls of ftarm_late_fn(), so every call that was in
+ * progress when this was called, preempted or not, has ended by then,
+ * tracing included: what a late call would do is done. Returns the
+ * milliseconds it took, -ENOENT if the spinners are not running, or
+ * -ETIMEDOUT after 10 s.
+ */
+static long spinners_settle(void)
+{
+	long naps[NR_SPINNERS];
+	unsigned long t0 = jiffies;
+	long ret = 0;
+	int i, left;
+
+	mutex_lock(&threads_lock);
+	if (!spinners.tasks) {
+		ret = -ENOENT;
+		goto out;
+	}
+	for (i = 0; i < NR_SPINNERS; i++)
+		naps[i] = atomic_long_read(&spinner_naps[i]);
+	for (;;) {
+		left = 0;
+		for (i = 0; i < NR_SPINNERS; i++)
+			if (spinners.tasks[i] &&
+			    atomic_long_read(&spinner_naps[i]) == naps[i])
+				left++;
+		if (!left)
+			break;
+		if (time_after(jiffies, t0 + 10 * HZ)) {
+			pr_warn("%d spinners did not block within 10 s\n", left);
+			ret = -ETIMEDOUT;
+			goto out;
+		}
+		usleep_range(500, 1000);
+	}
+	ret = jiffies_to_msecs(jiffies - t0);
+out:
+	mutex_unlock(&threads_lock);
+	return ret;
+}
+
+static int settle_get(void *data, u64 *val)
+{
+	long ret = spinners_settle();
+
+	if (ret < 0)
+		return ret;
+	*val = ret;
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(settle_fops, settle_get, NULL, "%llu\n");
 
 /* The ops of .../setfilter, and what its callback saw. */
 static DEFINE_MUTEX(setf_lock);
@@ -511,7 +575,9 @@ static int setf_rounds_run(unsigned long n)
 			return ret;
 		/* Nothing may call the callback for it from here on. */
 		smp_store_mb(setf_out, 1);
-		usleep_range(20000, 21000);
+		ret = spinners_settle();
+		if (ret < 0)
+			return ret;
 		if (atomic_long_read(&setf_late) && !setf_first)
 			setf_first = setf_rounds + 1;
 		WRITE_ONCE(setf_out, 0);
@@ -629,6 +695,7 @@ static int __init ftarm_stress_init(void)
 	debugfs_create_file("calls", 0444, dir, NULL, &calls_fops);
 	debugfs_create_file("workers", 0600, dir, &workers, &threads_fops);
 	debugfs_create_file("spinners", 0600, dir, &spinners, &threads_fops);
+	debugfs_create_file("settle", 0400, dir, NULL, &settle_fops);
 	debugfs_create_file("holder", 0600, dir, &holder, &threads_fops);
 	debugfs_create_file("setfilter", 0600, dir, NULL, &setf_fops);
 	debugfs_create_file("slots", 0444, dir, NULL, &slots_fops);
