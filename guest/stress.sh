@@ -631,7 +631,13 @@ late_run() {
 # for tasks, and a task preempted in the probe's trampoline then calls the
 # probe for it (late-call-probe): the probe must not be called for a
 # function its filter no longer holds (the count's lookup would
-# dereference NULL).
+# dereference NULL). Each round the writer, at SCHED_FIFO 2 on CPU 0,
+# wakes from 2 ms of the spinners being traced (preempting the one
+# running, maybe in the trampoline before its call), starts a busy loop
+# at SCHED_FIFO 1 there and takes the probe out: the spinners cannot run
+# until the removal, its grace period and the free are over and the loop
+# is killed; then the preempted one makes its call, and settle waits for
+# it.
 # Instance late's tracer goes and its tracing stays off, so that only the
 # probe's ops traces ftarm_late_fn, on a trampoline of its own, and each
 # call reads the count and does nothing else. Half as many rounds as
@@ -663,13 +669,18 @@ late_probe() {
 	calls0=$(cat $D/spinners)
 	echo 1 >$D/spinners || { fail "late-call-probe: cannot start the spinners"; return; }
 	t0=$(cs)
-	lp_r=$(taskset -c 0 sh -c "r=0
+	lp_r=$(taskset -c 0 chrt -f 2 sh -c "r=0
 		while [ \$r -lt $1 ]; do
 			echo 'ftarm_late_fn:traceoff:1000000' >>$li/set_ftrace_filter || break
 			usleep 2000
-			echo '!ftarm_late_fn:traceoff:0' >>$li/set_ftrace_filter || break
+			chrt -f 1 sh -c 'while :; do :; done' &
+			h=\$!
+			echo '!ftarm_late_fn:traceoff:0' >>$li/set_ftrace_filter ||
+				{ kill -9 \$h; break; }
+			kill -9 \$h
+			wait \$h
 			r=\$((r + 1))
-			usleep 20000
+			read -r ms <$D/settle || break
 		done
 		echo \$r")
 	echo 0 >$D/spinners
@@ -681,7 +692,7 @@ late_probe() {
 	if [ "$aborts1" != "$aborts0" ]; then
 		fail "late-call-probe: $((aborts1 - aborts0)) aborts in the kernel log while the probe on ftarm_late_fn was added and removed (round $lp_r of $1)"
 	elif [ "$lp_r" != "$1" ]; then
-		fail "late-call-probe: a probe write failed in round $((lp_r + 1)) of $1"
+		fail "late-call-probe: a probe write, or the wait for the spinners to block, failed in round $((lp_r + 1)) of $1"
 	elif [ $((calls1 - calls0)) -le 0 ]; then
 		fail "late-call-probe: the spinners made no call"
 	else
