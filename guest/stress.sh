@@ -678,7 +678,7 @@ late_probe() {
 			echo '!ftarm_late_fn:traceoff:0' >>$li/set_ftrace_filter ||
 				{ kill -9 \$h; break; }
 			kill -9 \$h
-			wait \$h
+			wait \$h 2>/dev/null
 			r=\$((r + 1))
 			read -r ms <$D/settle || break
 		done

@@ -75,6 +75,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/insn.h>
@@ -412,9 +413,12 @@ static void threads_stop(struct thread_set *set)
 
 	if (!set->tasks)
 		return;
-	for (i = 0; i < threads_nr(set); i++)
-		if (set->tasks[i])
-			kthread_stop(set->tasks[i]);
+	for (i = 0; i < threads_nr(set); i++) {
+		if (!set->tasks[i])
+			continue;
+		kthread_stop(set->tasks[i]);
+		put_task_struct(set->tasks[i]);
+	}
 	kfree(set->tasks);
 	set->tasks = NULL;
 }
@@ -443,6 +447,11 @@ static int threads_start(struct thread_set *set)
 			return PTR_ERR(t);
 		}
 		set_user_nice(t, set->nice);
+		/*
+		 * Keep the task: one that died (an oops in a traced call)
+		 * must still be there for kthread_stop().
+		 */
+		get_task_struct(t);
 		set->tasks[i] = t;
 		wake_up_process(t);
 	}
