@@ -846,8 +846,26 @@ fi
 # write taking ftarm_counted_2 out of instance hold's filter waits until it
 # stops; once it is seen waiting for RCU-tasks, the filter must be read
 # and ftarm_victim loaded meanwhile, each within 10 s.
+# Only the write that made such a change waits (wait-own): before it,
+# ftarm_stress's setfilter ops gets an ftrace_set_filter() call that
+# changes nothing started, and held on its hash's regex_lock (other-start;
+# its stack must show __ftrace_set_hash); once the write waits, the lock
+# goes (other-end) and the call must return within 10 s, not wait for
+# the write's change as well.
 hi=$T/instances/hold
 rm -f $W/hold-write $W/hold-load $W/hold-read
+own_res="fail: cannot register setfilter's ops or start its held ftrace_set_filter() call"
+own_pid=
+if echo on >$D/setfilter && echo other-start >$D/setfilter; then
+	for p in /proc/[0-9]*; do
+		[ "$(cat $p/comm 2>/dev/null)" = ftarm_other_set ] && own_pid=${p#/proc/}
+	done
+	if [ -z "$own_pid" ] || ! grep -q __ftrace_set_hash /proc/$own_pid/stack; then
+		own_res="fail: the held ftrace_set_filter() call is not in __ftrace_set_hash: nothing checked (stack: $(tasks_stack "$own_pid"))"
+	else
+		own_res=
+	fi
+fi
 if mkinst hold ftarm_counted_2 ftarm_counted_3 &&
 	grep -q '^ftarm_counted_2 \[ftarm_stress\] (1) .*tramp:' $T/enabled_functions &&
 	unloaded ftarm_victim && echo 1 >$D/holder; then
@@ -883,6 +901,18 @@ if mkinst hold ftarm_counted_2 ftarm_counted_3 &&
 			fi
 		fi
 	fi
+	if [ -z "$own_res" ]; then
+		if [ -f $W/hold-write ] || ! waiting_for_tasks $hw; then
+			own_res="fail: the filter write was not waiting: nothing checked"
+		else
+			t0=$(cs)
+			if echo other-end >$D/setfilter; then
+				own_res="pass: another ops' ftrace_set_filter() call, started before a filter write that waits for RCU-tasks, returned in $(($(cs) - t0)) cs while the write waited"
+			else
+				own_res="fail: another ops' ftrace_set_filter() call, which changed nothing, did not return within 10 s of a filter write's wait for RCU-tasks"
+			fi
+		fi
+	fi
 	echo 0 >$D/holder
 	wait $hw
 	[ -z "$hr" ] || wait "$hr"
@@ -902,7 +932,15 @@ if mkinst hold ftarm_counted_2 ftarm_counted_3 &&
 else
 	fail "wait-unlocked: cannot trace ftarm_counted_2 through instance hold's own trampoline, unload ftarm_victim or start the holder"
 	echo 0 >$D/holder
+	own_res="fail: ${own_res#fail: }${own_res:+; }the wait-unlocked setup failed: nothing checked"
 fi
+# the held call ends once the holder has stopped, if it had not
+echo other-end >$D/setfilter 2>/dev/null
+echo off >$D/setfilter || own_res="fail: ${own_res#*: }; cannot unregister setfilter's ops"
+case $own_res in
+pass:*) pass "wait-own: ${own_res#pass: }" ;;
+*) fail "wait-own: ${own_res#fail: }" ;;
+esac
 
 # ---- perf's waiting filter change holds no lock -----------------------------
 # PERF_EVENT_IOC_SET_FILTER on an ftrace:function event changes the filter

@@ -600,6 +600,89 @@ static int setf_rounds_run(unsigned long n)
 	return 0;
 }
 
+/*
+ * Another caller's ftrace_set_filter() (setfilter's "other-start" and
+ * "other-end", the wait-unlocked check): a thread holds the regex_lock of
+ * setf_ops' hash, and another calls ftrace_set_filter() on setf_ops with
+ * a function it already traces, so that the call starts and then blocks
+ * on that lock. Meanwhile a filter write elsewhere asks for a wait for
+ * tasks; "other-end" lets the lock go and the call must then return
+ * within 10 s: it changed nothing, and must not wait for another's change.
+ */
+static DECLARE_COMPLETION(other_locked);
+static DECLARE_COMPLETION(other_release);
+static DECLARE_COMPLETION(other_unlocked);
+static DECLARE_COMPLETION(other_done);
+static bool other_running, other_lock_gone;
+static int other_ret;
+
+static int other_lock_fn(void *arg)
+{
+	struct mutex *lock = &setf_ops.func_hash->regex_lock;
+
+	mutex_lock(lock);
+	complete(&other_locked);
+	wait_for_completion(&other_release);
+	mutex_unlock(lock);
+	kthread_complete_and_exit(&other_unlocked, 0);
+}
+
+static int other_set_fn(void *arg)
+{
+	other_ret = setf_filter("ftarm_counted_3");
+	kthread_complete_and_exit(&other_done, 0);
+}
+
+/* Let the lock go, once */
+static void other_unlock(void)
+{
+	if (other_lock_gone)
+		return;
+	complete(&other_release);
+	wait_for_completion(&other_unlocked);
+	other_lock_gone = true;
+}
+
+static int other_start(void)
+{
+	struct task_struct *t;
+
+	if (!setf_registered)
+		return -ENOENT;
+	if (other_running)
+		return -EBUSY;
+	reinit_completion(&other_locked);
+	reinit_completion(&other_release);
+	reinit_completion(&other_unlocked);
+	reinit_completion(&other_done);
+	other_lock_gone = false;
+	t = kthread_run(other_lock_fn, NULL, "ftarm_other_lock");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	other_running = true;
+	wait_for_completion(&other_locked);
+	t = kthread_run(other_set_fn, NULL, "ftarm_other_set");
+	if (IS_ERR(t)) {
+		other_unlock();
+		other_running = false;
+		return PTR_ERR(t);
+	}
+	/* Let it start its call and block on the lock */
+	msleep(200);
+	return 0;
+}
+
+static int other_end(void)
+{
+	if (!other_running)
+		return -ENOENT;
+	other_unlock();
+	if (!wait_for_completion_timeout(&other_done, 10 * HZ))
+		return -ETIMEDOUT;
+	other_running = false;
+	return other_ret;
+}
+
 static ssize_t setf_write(struct file *file, const char __user *ubuf,
 			  size_t count, loff_t *ppos)
 {
@@ -626,7 +709,15 @@ static ssize_t setf_write(struct file *file, const char __user *ubuf,
 		if (!ret)
 			ret = register_ftrace_function(&setf_ops);
 		setf_registered = !ret;
+	} else if (!strcmp(buf, "other-start")) {
+		ret = other_start();
+	} else if (!strcmp(buf, "other-end")) {
+		ret = other_end();
 	} else if (!strcmp(buf, "off")) {
+		if (other_running) {
+			ret = -EBUSY;
+			goto out;
+		}
 		if (setf_registered)
 			ret = unregister_ftrace_function(&setf_ops);
 		setf_registered = false;
@@ -724,6 +815,11 @@ static void __exit ftarm_stress_exit(void)
 	threads_stop(&spinners);
 	threads_stop(&holder);
 	mutex_unlock(&threads_lock);
+	if (other_running) {
+		/* The threads end once the wait they may be in is over */
+		other_unlock();
+		wait_for_completion(&other_done);
+	}
 	if (setf_registered)
 		unregister_ftrace_function(&setf_ops);
 	ftrace_free_filter(&setf_ops);
