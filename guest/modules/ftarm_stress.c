@@ -562,13 +562,18 @@ static struct ftrace_ops setf_ops = {
 	.flags = FTRACE_OPS_FL_RECURSION,
 };
 
-/* PATTERN into setf_ops' filter, keeping what is there */
-static int setf_filter(const char *pattern)
+/* PATTERN into setf_ops' filter, keeping what is there unless @reset */
+static int __setf_filter(const char *pattern, int reset)
 {
 	char buf[KSYM_NAME_LEN];
 
 	strscpy(buf, pattern, sizeof(buf));
-	return ftrace_set_filter(&setf_ops, buf, strlen(buf), 0);
+	return ftrace_set_filter(&setf_ops, buf, strlen(buf), reset);
+}
+
+static int setf_filter(const char *pattern)
+{
+	return __setf_filter(pattern, 0);
 }
 
 static int setf_rounds_run(unsigned long n)
@@ -702,8 +707,12 @@ static ssize_t setf_write(struct file *file, const char __user *ubuf,
 			ret = -EBUSY;
 			goto out;
 		}
-		ftrace_free_filter(&setf_ops);
-		ret = setf_filter("ftarm_counted_3");
+		/*
+		 * Not ftrace_free_filter(), which leaves the ops' hashes
+		 * freed but in place: a registration after an earlier
+		 * one would use them.
+		 */
+		ret = __setf_filter("ftarm_counted_3", 1);
 		if (!ret)
 			ret = setf_filter("ftarm_late_fn");
 		if (!ret)
