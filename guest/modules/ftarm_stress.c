@@ -30,10 +30,12 @@
  * take ftarm_late_fn() out of the ops' filter with ftrace_set_filter()
  * (the path of in-kernel users), then, until every spinner has blocked
  * since (as .../settle), count the calls of ftarm_late_fn() the ops'
- * callback still sees, and put it back; "off" unregisters the ops.  Reading it gives "rounds R
- * seen S late L first F": calls seen while the function was in the
- * filter, calls seen after a removal had returned, the first round with
- * one (guest/stress.sh, the late-call-setfilter check).
+ * callback still sees, and put it back; "off" unregisters the ops.
+ * Reading it gives "rounds R seen S late L first F": calls seen while
+ * the function was in the filter, calls seen after a removal had
+ * returned, the first round with one (guest/stress.sh, the
+ * late-call-setfilter check). "other-start" and "other-end" are the
+ * wait-own check's (see other_start()).
  *
  * While .../holder holds 1, a kernel thread runs that never blocks, so
  * that an RCU-tasks grace period cannot end until it stops: a filter
@@ -490,7 +492,8 @@ DEFINE_DEBUGFS_ATTRIBUTE(threads_fops, threads_get, threads_set, "%llu\n");
  * progress when this was called, preempted or not, has ended by then,
  * tracing included: what a late call would do is done. Returns the
  * milliseconds it took, -ENOENT if the spinners are not running, or
- * -ETIMEDOUT after 10 s.
+ * -ETIMEDOUT after 10 s. Holds threads_lock meanwhile, so that the
+ * spinners cannot be stopped (and their tasks freed) under it.
  */
 static long spinners_settle(void)
 {
@@ -607,7 +610,7 @@ static int setf_rounds_run(unsigned long n)
 
 /*
  * Another caller's ftrace_set_filter() (setfilter's "other-start" and
- * "other-end", the wait-unlocked check): a thread holds the regex_lock of
+ * "other-end", the wait-own check): a thread holds the regex_lock of
  * setf_ops' hash, and another calls ftrace_set_filter() on setf_ops with
  * a function it already traces, so that the call starts and then blocks
  * on that lock. Meanwhile a filter write elsewhere asks for a wait for
