@@ -439,17 +439,19 @@ def cmd_parse(a):
     recs += parse_selftests(klog)
     recs += parse_kunit(klog, a.src)
     if any(os.path.basename(c) == "series.config" for c in a.config):
-        # The series' own KUnit suite (ARM64_INSN_KUNIT_TEST, set by
-        # series.config) must have run, and none of its cases may skip:
-        # the base has no such suite, so the baseline would not notice.
-        ours = [r for r in recs if r["suite"] == "kunit" and
-                r["name"].startswith("arm64-insn.")]
-        recs.append({"suite": "guest", "name": "KUnit arm64-insn ran",
-                     "result": "PASS" if ours else "FAIL"})
-        recs += [{"suite": "guest", "result": "FAIL",
-                  "name": "%s of our own KUnit case %s" % (r["result"],
-                                                           r["name"])}
-                 for r in ours if r["result"] not in PASSING]
+        # The series' own KUnit suites (ARM64_INSN_KUNIT_TEST and
+        # ARM64_FTRACE_KUNIT_TEST, set by series.config) must have run, and
+        # none of their cases may skip: the base has no such suites, so the
+        # baseline would not notice.
+        for suite in ("arm64-insn", "arm64-ftrace-tramp"):
+            ours = [r for r in recs if r["suite"] == "kunit" and
+                    r["name"].startswith(suite + ".")]
+            recs.append({"suite": "guest", "name": "KUnit %s ran" % suite,
+                         "result": "PASS" if ours else "FAIL"})
+            recs += [{"suite": "guest", "result": "FAIL",
+                      "name": "%s of our own KUnit case %s" % (r["result"],
+                                                               r["name"])}
+                     for r in ours if r["result"] not in PASSING]
     recs += parse_test_progs(st.get("bpf", []))
     for l in st.get("stress", []):
         m = STRESS.match(l)
