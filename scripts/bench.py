@@ -63,8 +63,8 @@ def parse_boot(console):
     if rc != 0:
         raise BenchError(f'{console}: the benchboot stage failed (rc={rc})')
     for m in map(STATIC_RE.match, out):
-        if m and m.group(1) == 'boot':
-            return float(m.group(2))
+        if m and m.group(1) in ('boot', 'nomodules'):
+            return m.group(1), float(m.group(2))
     raise BenchError(f'{console}: no result for the static point boot')
 
 
@@ -229,8 +229,12 @@ def write_md(path, k, matrix, tg):
     for label, what in (('runtime', 'at run time'),
                         ('notramp', 'at run time, trampoline allocation '
                                     'failed (fail_function)'),
-                        ('boot', 'at boot (`ftrace=function`)')):
+                        ('boot', 'at boot (`ftrace=function`)'),
+                        ('nomodules', 'at boot, kernel without modules '
+                                      '(no trampolines)')):
         v = [k[c]['static'].get(label) for c, _ in cols]
+        if v[0] is None and v[1] is None:
+            continue
         cells = ' | '.join('-' if x is None else f'{x:,.1f}' for x in v)
         w.append(f'| {what} | {cells} | {v[1] / v[0]:.2f}x |')
     w.append('')
@@ -361,7 +365,8 @@ def main():
             k[name]['text'], k[name]['dot_text'] = text_size(a.cross, vmlinux)
         for run in a.boot:
             name, console = run.split('=', 1)
-            k[name]['static']['boot'] = parse_boot(console)
+            label, v = parse_boot(console)
+            k[name]['static'][label] = v
     except BenchError as e:
         print(f'bench: {e}', file=sys.stderr)
         return 1

@@ -56,6 +56,39 @@ for k in base series; do
 	bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 done
 
+# Without modules (BENCH_NOMODULES=0 skips it): base and series built with
+# the benchmark sample built in, which the base's tree does not have and
+# the series' Kconfig allows only as a module. Each gets a copy of its tree
+# made of hard links, in which only the two files changed here are new
+# files; the sample runs once at boot, with its parameters on the command
+# line, under the function tracer started by ftrace=function.
+nomod=()
+if [ "${BENCH_NOMODULES:-1}" = 1 ]; then
+	for k in base series; do
+		src=$BUILD/src/bench-nomodules-$k obj=$BUILD/obj/bench-nomodules-$k
+		log "bench: $k without modules: linking a copy of its tree into $src"
+		rm -rf "$src"
+		cp -al "$BUILD/src/$k" "$src"
+		rm -rf "$src/.git"
+		for mk in samples/Makefile samples/ftrace/Makefile; do
+			rm -f "$src/$mk"
+			cp "$BUILD/src/$k/$mk" "$src/$mk"
+		done
+		echo 'obj-y += ftrace/' >>"$src/samples/Makefile"
+		echo 'obj-y += ftrace-ops-bench.o' >>"$src/samples/ftrace/Makefile"
+		rm -f "$src/samples/ftrace/ftrace-ops-bench.c"
+		cp "$bench_src" "$src/samples/ftrace/"
+		bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]:0:3}" \
+			"$TOP/configs/variants/nomodules.config" \
+			"$TOP/configs/bench-nomodules.config"
+		grep -q '^CONFIG_MODULES=y' "$obj/.config" &&
+			die "bench: $obj/.config has modules" "$LOGS/config-bench-nomodules-$k.log"
+		bash "$TOP/scripts/build.sh" "$src" "$obj"
+		bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
+		nomod+=("$k")
+	done
+fi
+
 # Both kernels boot without KASLR so that every run places the kernel and
 # the module the same way; far mode is forced by the series' knob.
 export QEMU_ICOUNT=shift=0,sleep=off GUEST_CPUS=1 BENCH=$BENCH_MATRIX
@@ -74,6 +107,17 @@ for k in base series; do
 		bash "$TOP/scripts/boot.sh" "bench-$k" near benchboot "${BENCH_TIMEOUT:-5400}" &
 	pids+=($!)
 done
+# The built-in sample, with no ops of its own (R=0, I=0), timed at boot.
+for k in "${nomod[@]}"; do
+	p=ftrace_ops_bench
+	extra="ftrace=function ftrace_filter=bench_traced_func"
+	extra="$extra $p.nr_relevant=0 $p.nr_irrelevant=0"
+	extra="$extra $p.nr_calls=${BENCH_CALLS:-100000}"
+	BOOT_EXTRA="$BOOT_EXTRA $extra" \
+		bash "$TOP/scripts/boot.sh" "bench-nomodules-$k" near benchboot \
+		"${BENCH_TIMEOUT:-5400}" &
+	pids+=($!)
+done
 fail=0
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
 [ $fail = 0 ] || die "a benchmark guest did not finish (see above)"
@@ -84,6 +128,9 @@ python3 "$TOP/scripts/bench.py" --results "$RESULTS" --cross "$CROSS" \
 	series:near="$LOGS/console-bench-series-near-bench.log":"$BUILD/obj/bench-series/vmlinux" \
 	series:far="$LOGS/console-bench-series-far-bench.log":"$BUILD/obj/bench-series/vmlinux" \
 	--boot base:near="$LOGS/console-bench-base-near-benchboot.log" \
-	--boot series:near="$LOGS/console-bench-series-near-benchboot.log" ||
+	--boot series:near="$LOGS/console-bench-series-near-benchboot.log" \
+	$(for k in "${nomod[@]}"; do
+		echo "--boot $k:near=$LOGS/console-bench-nomodules-$k-near-benchboot.log"
+	done) ||
 	die "the benchmark results are incomplete (see above)"
 log "bench: done: build/results/bench.md, bench.json, bench.png"

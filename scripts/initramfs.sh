@@ -12,7 +12,11 @@ sysroot=$BUILD/sysroot
 stage=$obj/initramfs.d
 out=$obj/initramfs.cpio
 [ -x "$sysroot/bin/busybox" ] || die "no arm64 busybox in $sysroot" "" "make deps"
-[ -d "$obj/modinstall/lib/modules" ] || die "no installed modules in $obj/modinstall" "" "make build"
+# A kernel without modules (make bench's) has none to pack.
+mods=1
+grep -q '^CONFIG_MODULES=y' "$obj/.config" || mods=0
+[ $mods = 0 ] || [ -d "$obj/modinstall/lib/modules" ] ||
+	die "no installed modules in $obj/modinstall" "" "make build"
 
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,root,lib/aarch64-linux-gnu,guest}
@@ -30,7 +34,7 @@ for t in $GUEST_TOOLS; do
 	[ -x "$sysroot/$t" ] || die "no $t in $sysroot" "" "make deps"
 	cp "$sysroot/$t" "$stage/usr/bin/"
 done
-cp -a "$obj/modinstall/lib/modules" "$stage/lib/"
+[ $mods = 0 ] || cp -a "$obj/modinstall/lib/modules" "$stage/lib/"
 # Guest programs of our own (guest/tools/*.c), linked against the C
 # library the guest has (Debian's libc6, libc6-dev-arm64-cross on the host).
 for c in "$TOP"/guest/tools/*.c; do
