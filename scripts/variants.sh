@@ -133,6 +133,16 @@ variant_config_ok() {
 		fi ;;
 	esac
 }
+# bti_first_insn VMLINUX SYMBOL: the first instruction of SYMBOL, as
+# objdump disassembles it ("bti	c" with its tab made a blank).
+bti_first_insn() {
+	local addr
+	addr=$(${CROSS}nm "$1" | awk -v s="$2" '$3 == s && $2 ~ /^[tT]$/ { print $1; exit }')
+	[ -n "$addr" ] || { echo "no symbol $2"; return 0; }
+	${CROSS}objdump -d --no-show-raw-insn --start-address=0x$addr \
+		--stop-address=$(printf '0x%x' $((0x$addr + 4))) "$1" |
+		awk -F'\t' '/^ *[0-9a-f]+:/ { $1 = ""; sub(/^ +/, ""); print; exit }'
+}
 recs=()
 boot_pid= boot_v= boot_frags=()
 # boot_wait: wait for the bti guest and parse its console.
@@ -190,6 +200,15 @@ for v in "${names[@]}"; do
 	if [ -n "$llvm" ] && [ $res = PASS ]; then
 		grep -q '^CONFIG_ARM64_BTI_KERNEL=y' "$obj/.config" ||
 			die "variants: $v: ARM64_BTI_KERNEL is not set in $obj/.config"
+		# func-tramp-kprobe.tc probes seq_read_iter+0 so that the probe's
+		# BRK replaces a BTI C (the guest runs it with every call far,
+		# ftrace_tramp_far=1): the case tests that only if this kernel's
+		# seq_read_iter begins with one, which is checked here.
+		first=$(bti_first_insn "$obj/vmlinux" seq_read_iter)
+		res=FAIL
+		[[ $first =~ ^bti[[:space:]]+c$ ]] && res=PASS
+		log "variants: $v: seq_read_iter begins with '$first'"
+		recs+=("{\"suite\": \"variant-build\", \"name\": \"$v: func-tramp-kprobe.tc probes a BTI C (seq_read_iter+0: $first)\", \"result\": \"$res\"}")
 		# The BPF selftests against this kernel (BTF from configs/bpf.config),
 		# for the stress round's bpf stage; initramfs.sh adds them.
 		# A failed build leaves no /bpf: the stress round then records the
