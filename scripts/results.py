@@ -305,9 +305,11 @@ SERIES_FEATURE_CASES = {
 }
 
 
-# The series' kernel says so when it places trampolines before
-# module_alloc() is ready, which the boot-time tracer self-tests need.
-EARLY_TRAMP = "ftrace: trampolines from the module region until module_alloc() is ready"
+# The series' kernel names the first callsite that it writes to lead to a
+# trampoline made before module_alloc() is ready, as the boot-time tracer
+# self-tests' callsites are.
+EARLY_TRAMP_CALL = re.compile(
+    r"ftrace: \S+ calls a trampoline made before module_alloc\(\) is ready")
 NO_TRAMP = "ftrace: no trampoline for "
 
 
@@ -333,13 +335,15 @@ def feature_checks(kernel, recs, klog):
     out.append({"suite": "guest", "name": "every callsite reaches its target",
                 "result": "FAIL" if fallback else "PASS",
                 **({"detail": fallback[0]} if fallback else {})})
-    # The boot-time tracer self-tests must run through trampolines: the
-    # first one is asked for during them (the line before the first early
-    # allocation), and none of them may fail (every failure to make one
-    # logs "no trampoline for", and the ops then uses the shared path).
+    # The boot-time tracer self-tests must run through trampolines: a
+    # callsite is written to lead to one during them (the kernel names the
+    # first, between the first and the last tracer self-test), and no
+    # trampoline may fail to be made (every failure logs "no trampoline
+    # for", and the ops then uses the shared path).
     tests = [i for i, l in enumerate(klog) if l.startswith("Testing tracer ")]
     if tests:
-        early = any(EARLY_TRAMP in l for l in klog[:tests[-1]])
+        early = any(EARLY_TRAMP_CALL.search(l)
+                    for l in klog[tests[0]:tests[-1]])
         failed = [l for l in klog[:tests[-1]] if NO_TRAMP in l]
         out.append({"suite": "guest", "name": "boot self-tests through trampolines",
                     "result": "PASS" if early and not failed else "FAIL",
