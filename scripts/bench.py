@@ -27,6 +27,7 @@ POINT_RE = re.compile(
     r'calls=(\d+) .*per_call_ns_1dp=(\d+\.\d) .*untraced_per_call_ns_1dp=(\d+\.\d)')
 MARK_RE = re.compile(r'^\[\s*(\d+\.\d+)\] ftarm-bench: mark (\w+)-(start|end) (\d+)')
 INIT_RE = re.compile(r'^\[\s*(\d+\.\d+)\] Run /init as init process')
+CNT_RE = re.compile(r'^bench: counter at the start of the stage: (\d+) ns')
 FUNCS_RE = re.compile(r'^bench: functions (\d+)')
 FAR_ON = 'ftrace: forcing far calls through the callsite veneers'
 # " per_call_ns_1dp=": not the untraced_per_call_ns_1dp= that follows it.
@@ -124,6 +125,9 @@ def parse(console, matrix):
     init = next((float(m.group(1)) for m in map(INIT_RE.match, dmesg) if m), None)
     if init is None:
         raise BenchError(f'{console}: no "Run /init" line in the kernel log')
+    cnt = next((int(m.group(1)) for m in map(CNT_RE.match, bench) if m), None)
+    if cnt is None:
+        raise BenchError(f'{console}: no counter line at the start of the stage')
     marks = {}
     for ln in dmesg:
         m = MARK_RE.match(ln)
@@ -146,6 +150,7 @@ def parse(console, matrix):
         'fentry': fentry,
         'functions': funcs,
         'boot_to_init_ms': round(init * 1e3, 3),
+        'reset_to_stage_ms': round(cnt / 1e6, 3),
         'enable_ms': times['enable'], 'disable_ms': times['disable'],
     }
 
@@ -270,7 +275,10 @@ def write_md(path, k, matrix, tg):
     rows = [
         ('vmlinux text (`size`)', lambda d: f'{d["text"]:,}'),
         ('vmlinux .text', lambda d: f'{d["dot_text"]:,}'),
-        ('boot to init (guest ms)', lambda d: f'{d["boot_to_init_ms"]:,.1f}'),
+        ('boot to init, kernel timestamps (guest ms, from time_init())',
+         lambda d: f'{d["boot_to_init_ms"]:,.1f}'),
+        ('reset to the benchmark stage, counter (guest ms, ftrace_init() '
+         'included)', lambda d: f'{d["reset_to_stage_ms"]:,.1f}'),
         ('enable function tracer, all functions (guest ms, median)',
          lambda d: f'{statistics.median(d["enable_ms"]):,.1f}'),
         ('disable it (guest ms, median)',
