@@ -29,15 +29,22 @@ kmake() { # SRC OBJ ARGS...
 		CC="ccache ${CROSS}gcc" LOCALVERSION= -j"$JOBS" "$@"
 }
 # warnings FILE.c SRC OBJ: the W=1 and sparse warnings of one file, with
-# line and column numbers dropped so that moved lines compare equal.
+# line and column numbers dropped so that moved lines compare equal. A .c
+# file that another .c file of its directory #includes (a KUnit suite
+# built into the file it tests) is compiled through that file.
 warnings() {
-	local f=$1 s=$2 o=$3
+	local f=$1 s=$2 o=$3 unit
 	[ -f "$s/$f" ] || return 0
+	unit=$f
+	if includer=$(grep -l "^#include \"$(basename "$f")\"" "$s/$(dirname "$f")"/*.c 2>/dev/null |
+		head -n 1) && [ -n "$includer" ]; then
+		unit=${includer#"$s/"}
+	fi
 	# Compile it whatever its object's age: an up-to-date object prints
 	# nothing, which would make every warning of the other side look new.
-	rm -f "$o/${f%.c}.o"
+	rm -f "$o/${unit%.c}.o"
 	# With O=, gcc and sparse name the file by its absolute path.
-	kmake "$s" "$o" W=1 C=2 "${f%.c}.o" 2>&1 | sed "s|^$s/||" |
+	kmake "$s" "$o" W=1 C=2 "${unit%.c}.o" 2>&1 | sed "s|^$s/||" |
 		grep -E "^${f}:[0-9]+:([0-9]+:)? (warning|error)" |
 		sed -E 's/:[0-9]+:([0-9]+:)? /: /' | sort -u || true
 }
@@ -61,9 +68,10 @@ for c in $(git -C "$SRC" rev-list --reverse base..FETCH_HEAD); do
 		continue
 	fi
 	new=0
+	: >"$logd/$(printf '%02d' $i)-new-warnings.txt"
 	for f in $(git -C "$SRC" diff-tree --no-commit-id --name-only -r "$c" | grep '\.c$' || true); do
 		comm -13 <(warnings "$f" "$BASE" "$BOBJ") <(warnings "$f" "$SRC" "$OBJ") \
-			>"$logd/$(printf '%02d' $i)-new-warnings.txt"
+			>>"$logd/$(printf '%02d' $i)-new-warnings.txt"
 		if [ -s "$logd/$(printf '%02d' $i)-new-warnings.txt" ]; then
 			cat "$logd/$(printf '%02d' $i)-new-warnings.txt" >&2
 			new=1
