@@ -78,7 +78,9 @@ if [ "${BENCH_NOMODULES:-1}" = 1 ]; then
 		echo 'obj-y += ftrace-ops-bench.o' >>"$src/samples/ftrace/Makefile"
 		rm -f "$src/samples/ftrace/ftrace-ops-bench.c"
 		cp "$bench_src" "$src/samples/ftrace/"
-		bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]:0:3}" \
+		# No configs/bpf.config: its fentry point attaches to the module.
+		bash "$TOP/scripts/config.sh" "$src" "$obj" "$TOP/configs/base.config" \
+			"$TOP/configs/ftrace.config" "$TOP/configs/bench.config" \
 			"$TOP/configs/variants/nomodules.config" \
 			"$TOP/configs/bench-nomodules.config"
 		grep -q '^CONFIG_MODULES=y' "$obj/.config" &&
