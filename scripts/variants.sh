@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # variants: the series in the other configurations it must support, each
 # merged over the test config (configs/variants/NAME.config):
-#   nofgraph   !FUNCTION_GRAPH_TRACER, built;
+#   nofgraph   !FUNCTION_GRAPH_TRACER, and the KUnit suite without the
+#              debug options (FORCE_FAR, CHECK_TRAMP_FREE), built;
 #   nomodules  !MODULES, built;
 #   noregs     a gcc without -fpatchable-function-entry (so no
 #              DYNAMIC_FTRACE_WITH_REGS: mcount-based ftrace), built;
@@ -129,6 +130,12 @@ variant_config_ok() {
 		if grep -q '^CONFIG_DYNAMIC_FTRACE_WITH_REGS=y' "$2" ||
 			! grep -q '^CONFIG_DYNAMIC_FTRACE=y' "$2"; then
 			log "variants: noregs: $2 must have DYNAMIC_FTRACE without WITH_REGS"
+			return 1
+		fi ;;
+	nofgraph)
+		if ! grep -q '^CONFIG_ARM64_FTRACE_KUNIT_TEST=y' "$2" ||
+			grep -q '^CONFIG_ARM64_FTRACE_FORCE_FAR=y' "$2"; then
+			log "variants: nofgraph: $2 must build the trampolines' KUnit suite without ARM64_FTRACE_FORCE_FAR"
 			return 1
 		fi ;;
 	esac

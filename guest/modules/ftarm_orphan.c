@@ -16,15 +16,20 @@
  *     two on ftarm_orphan_two() (whose callsite then goes to ftrace_caller
  *     and the ops list), and checks that the first got a trampoline of its
  *     own and that all count exactly;
- *  2. calls ftrace_kill() (not exported: its address comes from a kprobe
- *     registered on it and removed at once), as ftrace_bug() does;
- *  3. unregisters the three, which must fail with -ENODEV and leave the
+ *  2. registers a fourth ops on ftarm_orphan_two() while a kprobe on
+ *     arch_ftrace_update_code() calls ftrace_kill() (not exported: its
+ *     address comes from a kprobe registered on it and removed at once), as
+ *     ftrace_bug() does when a callsite cannot be patched; so ftrace is
+ *     disabled during that registration's update: it must fail with -ENODEV
+ *     and leave the ops neither enabled nor adding, its unregistration must
+ *     fail with -ENODEV, quietly, and it must never be called;
+ *  3. unregisters the first three, which must fail with -ENODEV and leave the
  *     first without a trampoline (the core handed it to the architecture);
  *  4. checks that both callsites still branch (a BL in the function's first
  *     instructions: the test would prove nothing otherwise), calls the
  *     functions again and checks that no callback is called any more,
  *     neither from the orphaned trampoline nor from the ops list;
- *  5. registers a fourth ops, which must fail with -ENODEV, and unregisters
+ *  5. registers a fifth ops, which must fail with -ENODEV, and unregisters
  *     it as a careless owner would: that must fail with -ENODEV too, and
  *     quietly (the ops never got in): the host fails the run on any WARN in
  *     the kernel log (scripts/results.py, kernel-log).
@@ -48,7 +53,7 @@
  * ops list function.
  */
 static unsigned long calls[2];
-static unsigned long callbacks[4];
+static unsigned long callbacks[5];
 
 static noinline void ftarm_orphan_one(void)
 {
@@ -72,12 +77,14 @@ FTARM_CALLBACK(0)
 FTARM_CALLBACK(1)
 FTARM_CALLBACK(2)
 FTARM_CALLBACK(3)
+FTARM_CALLBACK(4)
 
-static struct ftrace_ops ops[4] = {
+static struct ftrace_ops ops[5] = {
 	{ .func = ftarm_orphan_cb0 },
 	{ .func = ftarm_orphan_cb1 },
 	{ .func = ftarm_orphan_cb2 },
 	{ .func = ftarm_orphan_cb3 },
+	{ .func = ftarm_orphan_cb4 },
 };
 
 static void call_both(int n)
@@ -115,6 +122,76 @@ static void (*find_ftrace_kill(void))(void)
 	return addr;
 }
 
+/* ftrace_kill() from within an update, once armed. */
+static void (*kill_in_update)(void);
+static int kill_hits;
+
+static int ftarm_orphan_update_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	void (*kill)(void) = READ_ONCE(kill_in_update);
+
+	if (kill) {
+		WRITE_ONCE(kill_in_update, NULL);
+		kill();
+		kill_hits++;
+	}
+	return 0;
+}
+
+static struct kprobe update_kp = {
+	.symbol_name	= "arch_ftrace_update_code",
+	.pre_handler	= ftarm_orphan_update_pre,
+};
+
+/*
+ * Registers ops[3] while ftrace_kill() happens during its update; returns
+ * whether it went as it must.
+ */
+static bool kill_during_register(void (*kill)(void))
+{
+	unsigned long bad;
+	int ret;
+
+	ret = ftrace_set_filter_ip(&ops[3], (unsigned long)ftarm_orphan_two, 0, 0);
+	if (ret) {
+		pr_err("FAIL: setup: filter of ops 3: %d\n", ret);
+		return false;
+	}
+	ret = register_kprobe(&update_kp);
+	if (ret) {
+		pr_err("FAIL: setup: kprobe on arch_ftrace_update_code: %d\n", ret);
+		return false;
+	}
+	WRITE_ONCE(kill_in_update, kill);
+	ret = register_ftrace_function(&ops[3]);
+	WRITE_ONCE(kill_in_update, NULL);
+	unregister_kprobe(&update_kp);
+	if (kill_hits != 1) {
+		pr_err("FAIL: setup: ftrace_kill() ran %d times during the registration, not once\n",
+		       kill_hits);
+		return false;
+	}
+	if (ret != -ENODEV) {
+		pr_err("FAIL: registering while ftrace is killed during the update returned %d, not -ENODEV\n",
+		       ret);
+		return false;
+	}
+	bad = ops[3].flags & (FTRACE_OPS_FL_ENABLED | FTRACE_OPS_FL_ADDING);
+	if (bad) {
+		pr_err("FAIL: the ops that ftrace turned away during its update is still marked%s%s\n",
+		       bad & FTRACE_OPS_FL_ENABLED ? " enabled" : "",
+		       bad & FTRACE_OPS_FL_ADDING ? " adding" : "");
+		return false;
+	}
+	ret = unregister_ftrace_function(&ops[3]);
+	if (ret != -ENODEV) {
+		pr_err("FAIL: unregistering the ops turned away during its update returned %d, not -ENODEV\n",
+		       ret);
+		return false;
+	}
+	return true;
+}
+
 static int __init ftarm_orphan_init(void)
 {
 	void (*kill)(void) = find_ftrace_kill();
@@ -145,7 +222,8 @@ static int __init ftarm_orphan_init(void)
 		goto out_unregister;
 	}
 
-	kill();
+	if (!kill_during_register(kill))
+		return 0;
 	for (i = 0; i < 3; i++) {
 		ret = unregister_ftrace_function(&ops[i]);
 		if (ret != -ENODEV) {
@@ -173,33 +251,33 @@ static int __init ftarm_orphan_init(void)
 	}
 	call_both(NR_CALLS);
 	if (callbacks[0] != NR_CALLS || callbacks[1] != NR_CALLS ||
-	    callbacks[2] != NR_CALLS || calls[0] != 2 * NR_CALLS ||
-	    calls[1] != 2 * NR_CALLS) {
-		pr_err("FAIL: after unregister: callbacks %lu (trampoline) %lu %lu (list), want %d each; calls %lu %lu\n",
+	    callbacks[2] != NR_CALLS || callbacks[3] ||
+	    calls[0] != 2 * NR_CALLS || calls[1] != 2 * NR_CALLS) {
+		pr_err("FAIL: after unregister: callbacks %lu (trampoline) %lu %lu (list), want %d each, %lu (turned away), want 0; calls %lu %lu\n",
 		       callbacks[0], callbacks[1], callbacks[2], NR_CALLS,
-		       calls[0], calls[1]);
+		       callbacks[3], calls[0], calls[1]);
 		return 0;
 	}
 
-	ret = ftrace_set_filter_ip(&ops[3], (unsigned long)ftarm_orphan_one, 0, 0);
+	ret = ftrace_set_filter_ip(&ops[4], (unsigned long)ftarm_orphan_one, 0, 0);
 	if (ret != -ENODEV) {
 		pr_err("FAIL: setting a filter after ftrace_kill() returned %d, not -ENODEV\n",
 		       ret);
 		return 0;
 	}
-	ret = register_ftrace_function(&ops[3]);
+	ret = register_ftrace_function(&ops[4]);
 	if (ret != -ENODEV) {
 		pr_err("FAIL: registering after ftrace_kill() returned %d, not -ENODEV\n",
 		       ret);
 		return 0;
 	}
-	ret = unregister_ftrace_function(&ops[3]);
+	ret = unregister_ftrace_function(&ops[4]);
 	if (ret != -ENODEV) {
 		pr_err("FAIL: unregistering an ops that never got in returned %d, not -ENODEV\n",
 		       ret);
 		return 0;
 	}
-	pr_info("PASS: the callsites still branch, neither the orphaned trampoline nor the list calls the unregistered ops (%d calls each), and an ops that could not register gets -ENODEV from its unregister\n",
+	pr_info("PASS: an ops turned away during its update is not left enabled, the callsites still branch, neither the orphaned trampoline nor the list calls the unregistered ops (%d calls each), and an ops that could not register gets -ENODEV from its unregister\n",
 		NR_CALLS);
 	return 0;
 
