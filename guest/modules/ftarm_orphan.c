@@ -16,13 +16,16 @@
  *     two on ftarm_orphan_two() (whose callsite then goes to ftrace_caller
  *     and the ops list), and checks that the first got a trampoline of its
  *     own and that all count exactly;
- *  2. registers a fourth ops on ftarm_orphan_two() while a kprobe on
- *     arch_ftrace_update_code() calls ftrace_kill() (not exported: its
- *     address comes from a kprobe registered on it and removed at once), as
- *     ftrace_bug() does when a callsite cannot be patched; so ftrace is
- *     disabled during that registration's update: it must fail with -ENODEV
- *     and leave the ops neither enabled nor adding, its unregistration must
- *     fail with -ENODEV, quietly, and it must never be called;
+ *  2. registers a fourth ops on ftarm_orphan_one(), whose callsite must then
+ *     move from the first ops' trampoline to ftrace_caller (an update of
+ *     the callsites, which a third ops on ftarm_orphan_two() would not
+ *     need), while a kprobe on arch_ftrace_update_code() calls
+ *     ftrace_kill() (not exported: its address comes from a kprobe
+ *     registered on it and removed at once), as ftrace_bug() does when a
+ *     callsite cannot be patched; so ftrace is disabled during that
+ *     registration's update: it must fail with -ENODEV and leave the ops
+ *     neither enabled nor adding, its unregistration must fail with
+ *     -ENODEV, quietly, and it must never be called;
  *  3. unregisters the first three, which must fail with -ENODEV and leave the
  *     first without a trampoline (the core handed it to the architecture);
  *  4. checks that both callsites still branch (a BL in the function's first
@@ -152,7 +155,7 @@ static bool kill_during_register(void (*kill)(void))
 	unsigned long bad;
 	int ret;
 
-	ret = ftrace_set_filter_ip(&ops[3], (unsigned long)ftarm_orphan_two, 0, 0);
+	ret = ftrace_set_filter_ip(&ops[3], (unsigned long)ftarm_orphan_one, 0, 0);
 	if (ret) {
 		pr_err("FAIL: setup: filter of ops 3: %d\n", ret);
 		return false;
