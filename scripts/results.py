@@ -339,15 +339,18 @@ def feature_checks(kernel, recs, klog):
     # callsite is written to lead to one during them (the kernel names the
     # first, between the first and the last tracer self-test), and no
     # trampoline may fail to be made (every failure logs "no trampoline
-    # for", and the ops then uses the shared path) until init runs, when
-    # the last self-test is over (user space injects failures on purpose).
+    # for", and the ops then uses the shared path) until the last
+    # self-test's verdict (KUnit, which comes next, fills the trampolines to
+    # their cap on purpose, and user space injects failures).
     tests = [i for i, l in enumerate(klog) if l.startswith("Testing tracer ")]
     if tests:
         early = any(EARLY_TRAMP_CALL.search(l)
                     for l in klog[tests[0]:tests[-1]])
-        init = next((i for i, l in enumerate(klog)
-                     if "Run /init as init process" in l), len(klog))
-        failed = [l for l in klog[:max(init, tests[-1])] if NO_TRAMP in l]
+        end = next((i for i in range(tests[-1], len(klog))
+                    if re.search(r"PASSED|FAILED", klog[i]) or
+                    klog[i].startswith(("KTAP version", "TAP version")) or
+                    "Run /init as init process" in klog[i]), len(klog))
+        failed = [l for l in klog[:end + 1] if NO_TRAMP in l]
         out.append({"suite": "guest", "name": "boot self-tests through trampolines",
                     "result": "PASS" if early and not failed else "FAIL",
                     **({"detail": failed[0]} if failed else {})})

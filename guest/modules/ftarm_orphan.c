@@ -19,13 +19,15 @@
  *  2. registers a fourth ops on ftarm_orphan_one(), whose callsite must then
  *     move from the first ops' trampoline to ftrace_caller (an update of
  *     the callsites, which a third ops on ftarm_orphan_two() would not
- *     need), while a kprobe on arch_ftrace_update_code() calls
- *     ftrace_kill() (not exported: its address comes from a kprobe
- *     registered on it and removed at once), as ftrace_bug() does when a
- *     callsite cannot be patched; so ftrace is disabled during that
- *     registration's update: it must fail with -ENODEV and leave the ops
- *     neither enabled nor adding, its unregistration must fail with
- *     -ENODEV, quietly, and it must never be called;
+ *     need), and calls ftrace_kill() (not exported: its address comes from
+ *     a kprobe registered on it and removed at once) from a kretprobe on
+ *     ftrace_modify_call() once that callsite has moved, as ftrace_bug()
+ *     does when a later callsite of an update cannot be patched: ftrace is
+ *     disabled halfway through that registration's update, with a callsite
+ *     already leading to the list function. The registration must fail
+ *     with -ENODEV and leave the ops neither enabled nor adding, its
+ *     unregistration must fail with -ENODEV, quietly, and the ops must
+ *     never be called;
  *  3. unregisters the first three, which must fail with -ENODEV and leave the
  *     first without a trampoline (the core handed it to the architecture);
  *  4. checks that both callsites still branch (a BL in the function's first
@@ -125,15 +127,16 @@ static void (*find_ftrace_kill(void))(void)
 	return addr;
 }
 
-/* ftrace_kill() from within an update, once armed. */
+/* ftrace_kill() after a callsite's successful move, once armed. */
 static void (*kill_in_update)(void);
 static int kill_hits;
 
-static int ftarm_orphan_update_pre(struct kprobe *p, struct pt_regs *regs)
+static int ftarm_orphan_modified(struct kretprobe_instance *ri,
+				 struct pt_regs *regs)
 {
 	void (*kill)(void) = READ_ONCE(kill_in_update);
 
-	if (kill) {
+	if (kill && !regs_return_value(regs)) {
 		WRITE_ONCE(kill_in_update, NULL);
 		kill();
 		kill_hits++;
@@ -141,14 +144,15 @@ static int ftarm_orphan_update_pre(struct kprobe *p, struct pt_regs *regs)
 	return 0;
 }
 
-static struct kprobe update_kp = {
-	.symbol_name	= "arch_ftrace_update_code",
-	.pre_handler	= ftarm_orphan_update_pre,
+static struct kretprobe update_rp = {
+	.kp.symbol_name	= "ftrace_modify_call",
+	.handler	= ftarm_orphan_modified,
+	.maxactive	= 4,
 };
 
 /*
- * Registers ops[3] while ftrace_kill() happens during its update; returns
- * whether it went as it must.
+ * Registers ops[3] while ftrace_kill() happens halfway through its update;
+ * returns whether it went as it must.
  */
 static bool kill_during_register(void (*kill)(void))
 {
@@ -160,17 +164,17 @@ static bool kill_during_register(void (*kill)(void))
 		pr_err("FAIL: setup: filter of ops 3: %d\n", ret);
 		return false;
 	}
-	ret = register_kprobe(&update_kp);
+	ret = register_kretprobe(&update_rp);
 	if (ret) {
-		pr_err("FAIL: setup: kprobe on arch_ftrace_update_code: %d\n", ret);
+		pr_err("FAIL: setup: kretprobe on ftrace_modify_call: %d\n", ret);
 		return false;
 	}
 	WRITE_ONCE(kill_in_update, kill);
 	ret = register_ftrace_function(&ops[3]);
 	WRITE_ONCE(kill_in_update, NULL);
-	unregister_kprobe(&update_kp);
+	unregister_kretprobe(&update_rp);
 	if (kill_hits != 1) {
-		pr_err("FAIL: setup: ftrace_kill() ran %d times during the registration, not once\n",
+		pr_err("FAIL: setup: ftrace_kill() ran %d times after a callsite moved during the registration, not once\n",
 		       kill_hits);
 		return false;
 	}
