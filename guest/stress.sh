@@ -24,7 +24,10 @@
 # trampoline may be left allocated.  After it, a tight loop of filter
 # writes checks that none is followed by a call of a function it took out
 # (late-call), nothing may stay enabled and the number of trampolines
-# must be back where it started.  Then
+# must be back where it started.  ftarm_single.ko checks that no task left
+# in ftrace_caller by an update calls the function of the single static ops
+# that the update installs there: the top-level function tracer records
+# nothing outside its filter while another ops comes and goes.  Then
 # ftarm_tplprobe.ko checks that no kprobe can be placed on the trampoline
 # templates, which every new trampoline copies.  Last,
 # ftarm_orphan.ko shuts ftrace down as ftrace_bug() does and checks that an
@@ -1023,6 +1026,63 @@ pass:*) pass "perf-wait-unlocked: ${perf_res#pass: }" ;;
 *) fail "perf-wait-unlocked: ${perf_res#fail: }" ;;
 esac
 unloaded ftarm_victim || fail "perf-wait-unlocked: cannot unload ftarm_victim"
+
+# ---- no late call of a single ops installed in ftrace_caller ----------------
+# ftarm_single.ko (see its comment): the top-level function tracer traces
+# only ftarm_single_cold() while the module registers and unregisters an ops
+# of its own on ftarm_single_hot(), which a thread on the same CPU calls
+# through ftrace_caller (the trampoline allocation fails) and the list
+# function; each unregistration leaves the tracer's global_ops alone, and
+# the core has ftrace_caller call its function directly then. The top-level
+# buffer must hold one event of ftarm_single_cold() a round and none of
+# ftarm_single_hot(). ftarm.single_secs: how long (default 10 s).
+single_secs=$(cmdline_arg ftarm.single_secs)
+[ -n "$single_secs" ] || single_secs=10
+single_check() {
+	if [ ! -d $FI ]; then
+		fail "single: no $FI (CONFIG_FAIL_FUNCTION)"
+		return
+	fi
+	if ! modprobe ftarm_single secs="$single_secs"; then
+		fail "single: cannot load ftarm_single"
+		return
+	fi
+	if ! echo ftarm_single_cold >$T/set_ftrace_filter ||
+		! echo function >$T/current_tracer; then
+		fail "single: cannot start the top-level function tracer on ftarm_single_cold"
+		echo nop >$T/current_tracer
+		echo >$T/set_ftrace_filter
+		modprobe -r ftarm_single
+		return
+	fi
+	echo >$T/trace
+	echo ftrace_tramp_alloc >$FI/inject
+	echo 100 >$FI/probability
+	echo -1 >$FI/times
+	echo 0 >$FI/verbose
+	echo 1 >/sys/module/ftarm_single/parameters/run
+	echo >$FI/inject
+	cp $T/trace $W/single-trace
+	echo nop >$T/current_tracer
+	echo >$T/set_ftrace_filter
+	res=$(dmesg | grep -a -E 'ftarm_single: (FAIL|rounds)' | tail -n 1)
+	hot=$(grep -c ': ftarm_single_hot <-' $W/single-trace)
+	cold=$(grep -c ': ftarm_single_cold <-' $W/single-trace)
+	case $res in
+	*"ftarm_single: FAIL: "*) fail "single: ${res#*FAIL: }" ;;
+	*"ftarm_single: rounds "*)
+		set -- ${res#*rounds }
+		if [ "$hot" != 0 ] || [ "$cold" != "$5" ]; then
+			fail "single: $hot events of ftarm_single_hot (outside set_ftrace_filter) and $cold of ftarm_single_cold in the top-level buffer after $1 rounds, $5 calls of ftarm_single_cold"
+		else
+			pass "single: no event outside set_ftrace_filter in $1 rounds (the ops was called in $3), $cold of $5 calls of ftarm_single_cold"
+		fi
+		;;
+	*) fail "single: ftarm_single printed no result" ;;
+	esac
+	modprobe -r ftarm_single || fail "single: cannot unload ftarm_single"
+}
+single_check
 
 # ---- nothing left behind ----------------------------------------------------
 for i in $T/instances/*; do
