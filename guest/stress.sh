@@ -1035,9 +1035,10 @@ unloaded ftarm_victim || fail "perf-wait-unlocked: cannot unload ftarm_victim"
 # function; each unregistration leaves the tracer's global_ops alone, and
 # the core has ftrace_caller call its function directly then. The top-level
 # buffer must hold one event of ftarm_single_cold() a round and none of
-# ftarm_single_hot(). ftarm.single_secs: how long (default 10 s).
+# ftarm_single_hot(). ftarm.single_secs: how long (default 20 s: about 85
+# rounds without the wait, which gave 3 stray events in 85).
 single_secs=$(cmdline_arg ftarm.single_secs)
-[ -n "$single_secs" ] || single_secs=10
+[ -n "$single_secs" ] || single_secs=20
 single_check() {
 	if [ ! -d $FI ]; then
 		fail "single: no $FI (CONFIG_FAIL_FUNCTION)"

@@ -225,8 +225,9 @@ def write_md(path, k, matrix, tg):
              'alone on the function, no ops of the module (R=0, I=0); the '
              'figure includes what `function_trace_call()` costs. The base '
              'calls it straight from `ftrace_caller`; the series from its '
-             'trampoline, or, without one, through `ftrace_caller` and the '
-             'list function (patch 1).')
+             'trampoline, or, without one, straight from `ftrace_caller` '
+             'too (patch 1 only makes the update that installs it there '
+             'wait for tasks).')
     w.append('')
     w.append('| started | ' + ' | '.join(c for _, c in cols)
              + ' | series / base |')

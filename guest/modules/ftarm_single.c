@@ -45,7 +45,7 @@ static unsigned int cpu;
 module_param(cpu, uint, 0444);
 MODULE_PARM_DESC(cpu, "CPU both threads run on");
 
-static unsigned int secs = 10;
+static unsigned int secs = 20;
 module_param(secs, uint, 0444);
 MODULE_PARM_DESC(secs, "how long the writer registers and unregisters");
 
