@@ -1029,44 +1029,59 @@ unloaded ftarm_victim || fail "perf-wait-unlocked: cannot unload ftarm_victim"
 
 # ---- no late call of a single ops installed in ftrace_caller ----------------
 # ftarm_single.ko (see its comment): the top-level function tracer traces
-# only ftarm_single_cold() while the module registers and unregisters an ops
-# of its own on ftarm_single_hot(), which a thread on the same CPU calls
-# through ftrace_caller (the trampoline allocation fails) and the list
-# function; each unregistration leaves the tracer's global_ops alone, and
-# the core has ftrace_caller call its function directly then (each round
-# waits until it does). The top-level buffer must hold one event of
-# ftarm_single_cold() a round and none of ftarm_single_hot(); a run in
-# which no hot thread was ever stopped inside ftrace_caller before its call
-# checks nothing, and is a skip. ftarm.single_secs: how long (default 20 s).
-single_secs=$(cmdline_arg ftarm.single_secs)
-[ -n "$single_secs" ] || single_secs=20
-single_check() {
-	if [ ! -d $FI ]; then
-		fail "single: no $FI (CONFIG_FAIL_FUNCTION)"
-		return
-	fi
-	if ! modprobe ftarm_single secs="$single_secs"; then
-		fail "single: cannot load ftarm_single"
-		return
-	fi
-	if ! echo ftarm_single_cold >$T/set_ftrace_filter ||
-		! echo function >$T/current_tracer; then
-		fail "single: cannot start the top-level function tracer on ftarm_single_cold"
-		echo nop >$T/current_tracer
-		echo >$T/set_ftrace_filter
-		modprobe -r ftarm_single
-		return
-	fi
-	echo >$T/trace
+# only ftarm_single_cold(), through ftrace_caller (the trampoline allocation
+# fails), while 32 threads on one CPU call ftarm_single_hot(), each parked
+# before ftrace_caller's call by a kprobe that has it preempted there.
+# "run": the module registers and unregisters an ops of its own on
+# ftarm_single_hot() (ftarm.single_rounds rounds, default 20); each
+# unregistration leaves global_ops alone, and the core has ftrace_caller call
+# its function directly once no parked thread can be left (each round waits
+# until it does). "shrink": this script adds ftarm_single_hot() to the
+# tracer's filter and takes it out again (ftarm.single_rounds / 2 rounds),
+# which the core's work item follows with the install. No thread may be
+# parked when the function is installed (stale), the top-level buffer must
+# hold one event of ftarm_single_cold() a round of "run" and none of
+# ftarm_single_hot(); a run in which no update began with a parked thread
+# checks nothing, and is a skip.
+single_rounds=$(cmdline_arg ftarm.single_rounds)
+[ -n "$single_rounds" ] || single_rounds=20
+SP=/sys/module/ftarm_single/parameters
+single_inject() {
 	echo ftrace_tramp_alloc >$FI/inject
 	echo 100 >$FI/probability
 	echo -1 >$FI/times
 	echo 0 >$FI/verbose
-	echo 1 >/sys/module/ftarm_single/parameters/run
+}
+single_tracer() {
+	if ! echo ftarm_single_cold >$T/set_ftrace_filter ||
+		! echo function >$T/current_tracer; then
+		fail "$1: cannot start the top-level function tracer on ftarm_single_cold"
+		return 1
+	fi
+	echo >$T/trace
+}
+single_teardown() {
 	echo >$FI/inject
-	cp $T/trace $W/single-trace
 	echo nop >$T/current_tracer
 	echo >$T/set_ftrace_filter
+}
+# single_wait_install N: until the module counted an install after N (10 s)
+single_wait_install() {
+	local i=0
+	while [ "$(cat $SP/installs)" = "$1" ]; do
+		i=$((i + 1))
+		[ $i -le 1000 ] || return 1
+		usleep 10000
+	done
+}
+single_run() {
+	# The tracer's own callsites may use a trampoline; the module's ops has
+	# none, and goes through ftrace_caller.
+	single_tracer single || { single_teardown; return; }
+	single_inject
+	echo 1 >$SP/run
+	cp $T/trace $W/single-trace
+	single_teardown
 	res=$(dmesg | grep -a -E 'ftarm_single: (FAIL|rounds)' | tail -n 1)
 	hot=$(grep -c ': ftarm_single_hot <-' $W/single-trace)
 	cold=$(grep -c ': ftarm_single_cold <-' $W/single-trace)
@@ -1074,16 +1089,76 @@ single_check() {
 	*"ftarm_single: FAIL: "*) fail "single: ${res#*FAIL: }" ;;
 	*"ftarm_single: rounds "*)
 		set -- ${res#*rounds }
-		if [ "$hot" != 0 ] || [ "$cold" != "$5" ]; then
+		if [ "${13}" != 0 ]; then
+			fail "single: ${13} threads were parked in ftrace_caller before its call when the tracer's function was installed, in $1 rounds ($hot events of ftarm_single_hot in the top-level buffer)"
+		elif [ "$hot" != 0 ] || [ "$cold" != "$5" ]; then
 			fail "single: $hot events of ftarm_single_hot (outside set_ftrace_filter) and $cold of ftarm_single_cold in the top-level buffer after $1 rounds, $5 calls of ftarm_single_cold"
-		elif [ "$7" = 0 ]; then
-			skip "single: no hot thread was stopped in ftrace_caller before its call in $1 rounds: nothing checked (no event outside set_ftrace_filter, $cold of $5 calls of ftarm_single_cold)"
+		elif [ "$9" = 0 ]; then
+			skip "single: no unregistration began with a thread parked in ftrace_caller before its call in $1 rounds: nothing checked (no event outside set_ftrace_filter, $cold of $5 calls of ftarm_single_cold)"
 		else
-			pass "single: no event outside set_ftrace_filter in $1 rounds (the ops was called in $3; a hot thread was stopped in ftrace_caller before its call $7 times; the tracer's function was installed again after $9), $cold of $5 calls of ftarm_single_cold"
+			pass "single: no thread parked at an install and no event outside set_ftrace_filter in $1 rounds (the ops was called in $3; $9 updates began with $7 threads parked before the call; the tracer's function was installed again after ${11}), $cold of $5 calls of ftarm_single_cold"
 		fi
 		;;
 	*) fail "single: ftarm_single printed no result" ;;
 	esac
+}
+single_shrink() {
+	local r=0 n bad=
+	# global_ops gets no trampoline: all its callsites go through
+	# ftrace_caller, which calls function_trace_call() directly.
+	single_inject
+	if ! echo 1 >$SP/hot; then
+		fail "single-shrink: cannot start: $(dmesg | grep -a 'ftarm_single: FAIL' | tail -n 1)"
+		single_teardown
+		return
+	fi
+	n=$(cat $SP/installs)
+	single_tracer single-shrink || { echo 0 >$SP/hot; single_teardown; return; }
+	single_wait_install $n || bad="no install within 10 s after the tracer started"
+	while [ -z "$bad" ] && [ $r -lt $((single_rounds / 2)) ]; do
+		r=$((r + 1))
+		n=$(cat $SP/installs)
+		echo 'ftarm_single_cold ftarm_single_hot' >$T/set_ftrace_filter
+		# ftrace_call went back to the list function: wait for the install
+		single_wait_install $n || { bad="no install within 10 s after adding ftarm_single_hot (round $r)"; break; }
+		usleep 2000
+		n=$(cat $SP/installs)
+		echo 1 >$SP/idle
+		echo ftarm_single_cold >$T/set_ftrace_filter
+		single_wait_install $n || { bad="no install within 10 s after taking ftarm_single_hot out (round $r)"; break; }
+		echo 0 >$SP/idle
+	done
+	echo 0 >$SP/idle
+	echo 0 >$SP/hot
+	single_teardown
+	res=$(dmesg | grep -a 'ftarm_single: shrink: ' | tail -n 1)
+	case $res in
+	*"ftarm_single: shrink: "*)
+		set -- ${res#*shrink: }
+		if [ -n "$bad" ]; then
+			fail "single-shrink: $bad"
+		elif [ "$8" != 0 ]; then
+			fail "single-shrink: $8 threads were parked in ftrace_caller before its call when the tracer's function was installed after a filter shrink, in $r rounds"
+		elif [ "$4" = 0 ]; then
+			skip "single-shrink: no update began with a thread parked in ftrace_caller before its call in $r rounds: nothing checked"
+		else
+			pass "single-shrink: no thread parked at an install after a filter shrink in $r rounds ($4 updates began with $2 threads parked before the call; $6 installs)"
+		fi
+		;;
+	*) fail "single-shrink: ftarm_single printed no result" ;;
+	esac
+}
+single_check() {
+	if [ ! -d $FI ]; then
+		fail "single: no $FI (CONFIG_FAIL_FUNCTION)"
+		return
+	fi
+	if ! modprobe ftarm_single rounds="$single_rounds"; then
+		fail "single: cannot load ftarm_single"
+		return
+	fi
+	single_run
+	single_shrink
 	modprobe -r ftarm_single || fail "single: cannot unload ftarm_single"
 }
 single_check
