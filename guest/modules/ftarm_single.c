@@ -84,7 +84,7 @@ MODULE_PARM_DESC(secs, "at most this long for the writer's rounds");
 /* What the kprobe on ftrace_update_ftrace_func() counted */
 static unsigned long installs, armed, exercised, stale;
 module_param(installs, ulong, 0444);
-MODULE_PARM_DESC(installs, "installs of function_trace_call() in ftrace_call");
+MODULE_PARM_DESC(installs, "installs of the tracer's function in ftrace_call");
 module_param(exercised, ulong, 0444);
 MODULE_PARM_DESC(exercised, "updates that began with a hot thread parked before the call");
 module_param(stale, ulong, 0444);
@@ -175,16 +175,17 @@ static int notrace ftarm_single_update_pre(struct kprobe *p,
 	unsigned int n;
 
 	sprint_symbol(name, regs->regs[0]);
-	if (str_has_prefix(name, "function_trace_call+0x0/")) {
-		installs++;
-		if (READ_ONCE(idle))
-			stale += ftarm_single_count_parked();
-	} else if (str_has_prefix(name, "arch_ftrace_ops_list_func+0x0/") ||
-		   str_has_prefix(name, "ftrace_ops_list_func+0x0/")) {
+	if (str_has_prefix(name, "arch_ftrace_ops_list_func+0x0/") ||
+	    str_has_prefix(name, "ftrace_ops_list_func+0x0/")) {
 		n = ftarm_single_count_parked();
 		armed += n;
 		if (n)
 			exercised++;
+	} else if (!str_has_prefix(name, "ftrace_stub")) {
+		/* function_trace_call(), or its pid or stack variant */
+		installs++;
+		if (READ_ONCE(idle))
+			stale += ftarm_single_count_parked();
 	}
 	return 0;
 }
