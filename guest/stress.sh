@@ -1067,10 +1067,9 @@ single_teardown() {
 }
 # single_wait_install N: until the module counted an install after N (10 s)
 single_wait_install() {
-	local i=0
+	local end=$(($(date +%s) + 10))
 	while [ "$(cat $SP/installs)" = "$1" ]; do
-		i=$((i + 1))
-		[ $i -le 1000 ] || return 1
+		[ "$(date +%s)" -le $end ] || return 1
 		usleep 10000
 	done
 }
@@ -1148,6 +1147,60 @@ single_shrink() {
 	*) fail "single-shrink: ftarm_single printed no result" ;;
 	esac
 }
+# single_pid: the top-level tracer starts with no trampoline on both
+# functions (ftrace_caller calls function_trace_call() directly), then,
+# the allocation allowed again, a write to set_ftrace_pid gives global_ops
+# a trampoline without updating any callsite (ftrace_update_pid_func()), and
+# the filter shrinks: ftarm_single_hot()'s parked threads entered
+# ftrace_caller, so the list function must go back into ftrace_call even
+# though the ops now has a trampoline (helper-29's case against deciding
+# by the ops), and no thread may be parked at the install.
+single_pid() {
+	local n bad= hotline coldline
+	single_inject
+	if ! echo 1 >$SP/hot; then
+		fail "single-pid: cannot start: $(dmesg | grep -a 'ftarm_single: FAIL' | tail -n 1)"
+		single_teardown
+		return
+	fi
+	n=$(cat $SP/installs)
+	if ! echo 'ftarm_single_cold ftarm_single_hot' >$T/set_ftrace_filter ||
+		! echo function >$T/current_tracer; then
+		fail "single-pid: cannot start the top-level function tracer"
+		echo 0 >$SP/hot
+		single_teardown
+		return
+	fi
+	single_wait_install $n || bad="no install within 10 s after the tracer started"
+	echo >$FI/inject
+	echo >$T/set_ftrace_pid
+	hotline=$(grep -a '^ftarm_single_hot' $T/enabled_functions)
+	usleep 2000
+	n=$(cat $SP/installs)
+	echo 1 >$SP/idle
+	echo ftarm_single_cold >$T/set_ftrace_filter
+	[ -n "$bad" ] || single_wait_install $n ||
+		bad="no install within 10 s after taking ftarm_single_hot out"
+	echo 0 >$SP/idle
+	coldline=$(grep -a '^ftarm_single_cold' $T/enabled_functions)
+	echo 0 >$SP/hot
+	single_teardown
+	res=$(dmesg | grep -a 'ftarm_single: shrink: ' | tail -n 1)
+	set -- ${res#*shrink: }
+	if [ -n "$bad" ]; then
+		fail "single-pid: $bad"
+	elif [ "$8" != 0 ]; then
+		fail "single-pid: $8 threads were parked in ftrace_caller before its call when the tracer's function was installed after the filter shrink"
+	elif case $hotline in *tramp:*) true ;; *) false ;; esac; then
+		fail "single-pid: ftarm_single_hot had a trampoline before the shrink: $hotline"
+	elif case $coldline in *tramp:*) false ;; *) true ;; esac; then
+		skip "single-pid: the set_ftrace_pid write gave global_ops no trampoline ($coldline): nothing checked"
+	elif [ "$4" = 0 ]; then
+		skip "single-pid: no update began with a thread parked in ftrace_caller before its call: nothing checked"
+	else
+		pass "single-pid: no thread parked at the install after a filter shrink of an ops whose trampoline came from a set_ftrace_pid write ($2 threads parked when it began; ftarm_single_cold then: ${coldline#ftarm_single_cold })"
+	fi
+}
 single_check() {
 	if [ ! -d $FI ]; then
 		fail "single: no $FI (CONFIG_FAIL_FUNCTION)"
@@ -1159,6 +1212,7 @@ single_check() {
 	fi
 	single_run
 	single_shrink
+	single_pid
 	modprobe -r ftarm_single || fail "single: cannot unload ftarm_single"
 }
 single_check
