@@ -1073,6 +1073,30 @@ single_wait_install() {
 		usleep 10000
 	done
 }
+# single_hot_start NAME FILTER: the hot threads and kprobes, then the
+# top-level tracer on FILTER with no trampoline (the injection comes first:
+# all of global_ops' callsites go through ftrace_caller, which calls
+# function_trace_call() directly once installed); sets the caller's bad
+# when that install does not come.
+single_hot_start() {
+	local n
+	single_inject
+	if ! echo 1 >$SP/hot; then
+		fail "$1: cannot start: $(dmesg | grep -a 'ftarm_single: FAIL' | tail -n 1)"
+		single_teardown
+		return 1
+	fi
+	n=$(cat $SP/installs)
+	if ! echo "$2" >$T/set_ftrace_filter ||
+		! echo function >$T/current_tracer; then
+		fail "$1: cannot start the top-level function tracer on $2"
+		echo 0 >$SP/hot
+		single_teardown
+		return 1
+	fi
+	echo >$T/trace
+	single_wait_install $n || bad="no install within 10 s after the tracer started"
+}
 single_run() {
 	# The tracer's own callsites may use a trampoline; the module's ops has
 	# none, and goes through ftrace_caller.
@@ -1103,17 +1127,7 @@ single_run() {
 }
 single_shrink() {
 	local r=0 n bad=
-	# global_ops gets no trampoline: all its callsites go through
-	# ftrace_caller, which calls function_trace_call() directly.
-	single_inject
-	if ! echo 1 >$SP/hot; then
-		fail "single-shrink: cannot start: $(dmesg | grep -a 'ftarm_single: FAIL' | tail -n 1)"
-		single_teardown
-		return
-	fi
-	n=$(cat $SP/installs)
-	single_tracer single-shrink || { echo 0 >$SP/hot; single_teardown; return; }
-	single_wait_install $n || bad="no install within 10 s after the tracer started"
+	single_hot_start single-shrink ftarm_single_cold || return
 	while [ -z "$bad" ] && [ $r -lt $((single_rounds / 2)) ]; do
 		r=$((r + 1))
 		n=$(cat $SP/installs)
@@ -1157,21 +1171,7 @@ single_shrink() {
 # by the ops), and no thread may be parked at the install.
 single_pid() {
 	local n bad= hotline coldline
-	single_inject
-	if ! echo 1 >$SP/hot; then
-		fail "single-pid: cannot start: $(dmesg | grep -a 'ftarm_single: FAIL' | tail -n 1)"
-		single_teardown
-		return
-	fi
-	n=$(cat $SP/installs)
-	if ! echo 'ftarm_single_cold ftarm_single_hot' >$T/set_ftrace_filter ||
-		! echo function >$T/current_tracer; then
-		fail "single-pid: cannot start the top-level function tracer"
-		echo 0 >$SP/hot
-		single_teardown
-		return
-	fi
-	single_wait_install $n || bad="no install within 10 s after the tracer started"
+	single_hot_start single-pid 'ftarm_single_cold ftarm_single_hot' || return
 	echo >$FI/inject
 	echo >$T/set_ftrace_pid
 	hotline=$(grep -a '^ftarm_single_hot' $T/enabled_functions)
