@@ -24,10 +24,14 @@
 # trampoline may be left allocated.  After it, a tight loop of filter
 # writes checks that none is followed by a call of a function it took out
 # (late-call), nothing may stay enabled and the number of trampolines
-# must be back where it started.  ftarm_single.ko checks that no task left
-# in ftrace_caller by an update calls the function of the single static ops
-# that the update installs there: the top-level function tracer records
-# nothing outside its filter while another ops comes and goes.  Then
+# must be back where it started.  ftarm_single.ko parks threads in
+# ftrace_caller before its call (a kprobe and an irq_work) and checks that
+# none left there by an update calls the single static ops' function that
+# ftrace_call gets next: while another ops comes and goes on their function
+# (single), while the top-level filter drops it (single-shrink), and after
+# a set_ftrace_pid write gave the ops a trampoline (single-pid).  Then
+# ftarm_kick.ko checks that every CPU takes an IPI between the last write of
+# an update and the wait for tasks before a trampoline is freed.  Then
 # ftarm_tplprobe.ko checks that no kprobe can be placed on the trampoline
 # templates, which every new trampoline copies.  Last,
 # ftarm_orphan.ko shuts ftrace down as ftrace_bug() does and checks that an
@@ -1073,6 +1077,12 @@ single_wait_install() {
 		usleep 10000
 	done
 }
+# single_shrink_result: the module's "shrink:" line that "echo 0 >hot"
+# printed since single_hot_start, or nothing (not one of an earlier run).
+single_shrink_result() {
+	[ "$(dmesg | grep -a -c 'ftarm_single: shrink: ')" -gt "$shrinks" ] &&
+		dmesg | grep -a 'ftarm_single: shrink: ' | tail -n 1
+}
 # single_hot_start NAME FILTER: the hot threads and kprobes, then the
 # top-level tracer on FILTER with no trampoline (the injection comes first:
 # all of global_ops' callsites go through ftrace_caller, which calls
@@ -1080,6 +1090,7 @@ single_wait_install() {
 # when that install does not come.
 single_hot_start() {
 	local n
+	shrinks=$(dmesg | grep -a -c 'ftarm_single: shrink: ')
 	single_inject
 	if ! echo 1 >$SP/hot; then
 		fail "$1: cannot start: $(dmesg | grep -a 'ftarm_single: FAIL' | tail -n 1)"
@@ -1144,7 +1155,7 @@ single_shrink() {
 	echo 0 >$SP/idle
 	echo 0 >$SP/hot
 	single_teardown
-	res=$(dmesg | grep -a 'ftarm_single: shrink: ' | tail -n 1)
+	res=$(single_shrink_result)
 	case $res in
 	*"ftarm_single: shrink: "*)
 		set -- ${res#*shrink: }
@@ -1185,10 +1196,12 @@ single_pid() {
 	coldline=$(grep -a '^ftarm_single_cold' $T/enabled_functions)
 	echo 0 >$SP/hot
 	single_teardown
-	res=$(dmesg | grep -a 'ftarm_single: shrink: ' | tail -n 1)
+	res=$(single_shrink_result)
 	set -- ${res#*shrink: }
 	if [ -n "$bad" ]; then
 		fail "single-pid: $bad"
+	elif [ -z "$res" ]; then
+		fail "single-pid: ftarm_single printed no result"
 	elif [ "$8" != 0 ]; then
 		fail "single-pid: $8 threads were parked in ftrace_caller before its call when the tracer's function was installed after the filter shrink"
 	elif case $hotline in *tramp:*) true ;; *) false ;; esac; then
@@ -1245,6 +1258,46 @@ module_check() {
 	*) fail "$check: $mod printed no result" ;;
 	esac
 }
+
+# ---- every CPU synchronizes before the wait that precedes a free ------------
+# ftarm_kick.ko watches this shell's updates: an instance's function tracer
+# starts (its trampoline), its filter grows (a wait), a PID filter is set and
+# cleared (the live trampoline's function changes), it stops (a wait, then
+# the free), and the top-level tracer starts and stops (global_ops'
+# trampoline freed). Every wait and free must come after an IPI to every
+# CPU that followed the last write of a callsite or trampoline.
+kick_check() {
+	local K=/sys/module/ftarm_kick/parameters I=$T/instances/kick w k n f u
+	if ! modprobe ftarm_kick; then
+		fail "kick: cannot load ftarm_kick: $(dmesg | grep -a 'ftarm_kick: FAIL' | tail -n 1)"
+		return
+	fi
+	echo $$ >$K/pid
+	mkdir $I
+	echo vfs_read >$I/set_ftrace_filter
+	echo function >$I/current_tracer
+	cat /proc/version >/dev/null
+	echo 'vfs_read vfs_write' >$I/set_ftrace_filter
+	echo $$ >$I/set_ftrace_pid
+	echo >$I/set_ftrace_pid
+	echo nop >$I/current_tracer
+	rmdir $I
+	echo vfs_read >$T/set_ftrace_filter
+	echo function >$T/current_tracer
+	echo nop >$T/current_tracer
+	echo >$T/set_ftrace_filter
+	echo 0 >$K/pid
+	w=$(cat $K/writes) k=$(cat $K/kicks) n=$(cat $K/waits) f=$(cat $K/frees) u=$(cat $K/unsynced)
+	modprobe -r ftarm_kick || fail "kick: cannot unload ftarm_kick"
+	if [ "$u" != 0 ]; then
+		fail "kick: $u of $((n + f)) waits for tasks ($n) and trampoline frees ($f) came with no IPI to every CPU after the last write ($w writes, $k IPIs)"
+	elif [ "$n" = 0 ] || [ "$f" -lt 2 ]; then
+		fail "kick: $n waits and $f frees seen: nothing checked"
+	else
+		pass "kick: $n waits for tasks and $f trampoline frees, each after an IPI to every CPU that followed the last write ($w writes, $k IPIs)"
+	fi
+}
+kick_check
 
 # ---- no kprobe on what every trampoline copies -------------------------------
 module_check ftarm_tplprobe tplprobe

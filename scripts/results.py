@@ -58,7 +58,15 @@ KTIME = re.compile(r"^\[\s*\d+\.\d+\]\s?")
 BAD_LOG = re.compile(r"(WARNING:|BUG:|Oops|Kernel panic|Unable to handle "
                      r"kernel|Internal error:|rcu: INFO:|"
                      r"soft lockup|hung_task|blocked for more than|"
-                     r"stack-protector)")
+                     r"stack-protector|"
+                     # The series' own reports of a callsite it could not
+                     # patch or check: each leaves a function untraced or
+                     # says a freed trampoline may still be reached.
+                     r"ftrace: \S+: unexpected text at the callsite|"
+                     r"ftrace: the slot of \S+ holds|"
+                     r"ftrace: callsite slot out of ADRP range|"
+                     r"still leads to the trampoline of|"
+                     r"ftrace: no module PLT for)")
 # Reports of the base kernel itself, not of the series, recognised by the
 # functions in their call trace: each is recorded as UNRESOLVED (shown and
 # counted, never a pass) instead of failing the kernel-log check.  Keep this
@@ -297,7 +305,7 @@ SERIES_FEATURE_CASES = {
     "ftrace/func-tramp-instances.tc", "ftrace/func-tramp-shared.tc",
     "ftrace/fgraph-tramp.tc", "ftrace/func-tramp-module.tc",
     "ftrace/func-tramp-kprobe.tc", "ftrace/func-tramp-pid.tc",
-    "ftrace/func-tramp-veneer-kprobe.tc",
+    "ftrace/func-tramp-veneer-kprobe.tc", "ftrace/func-tramp-churn.tc",
     # Direct calls: UNRESOLVED on the base (no direct-call samples on 6.1
     # arm64), and the last two come with the series.
     "direct/ftrace-direct.tc", "direct/kprobe-direct.tc",
@@ -423,6 +431,60 @@ def parse_kunit(klog, src):
     return recs
 
 
+def ftracetest_missing(a, st, recs):
+    """A case that ftracetest was to run and has no result is a failure,
+    whatever the baseline has: a case listed by guest/ftracetest.sh that
+    printed none (the run stopped, or the case dropped out), a run that
+    listed no case at all (a misspelt ftarm.tests or ftarm.skip entry, a
+    missing install: guest/ftracetest.sh exits before ftracetest), and, on
+    the series' kernel in a run of every case, one of the series' own
+    cases that was not even listed (not installed)."""
+    if "ftracetest" not in st:
+        return []
+    lines = st["ftracetest"]
+    listed = listed_cases(lines)
+    if not listed:
+        why = [l for l in lines if l.startswith("ftracetest: ")][:3]
+        return [{"suite": "guest", "name": "ftracetest listed its cases",
+                 "result": "FAIL", "details": why or [
+                     "guest/ftracetest.sh printed no '@@FTARM case' line "
+                     "(rc=%s)" % st.get("rc", {}).get("ftracetest", "none")]}]
+    got = {r["name"] for r in recs if r["suite"] == "ftracetest"}
+    out = [{"suite": "ftracetest", "name": c, "result": "FAIL",
+            "details": ["listed, but ftracetest printed no result for it"]}
+           for c in listed if c not in got]
+    if not a.subset and a.kernel.startswith("series"):
+        gone = [m.group(1).rstrip("/") for m in
+                (re.match(r"^@@FTARM skip (\S+)", l) for l in lines) if m]
+        out += [{"suite": "ftracetest", "name": c, "result": "FAIL",
+                 "details": ["one of the series' own cases, not installed"]}
+                for c in sorted(SERIES_FEATURE_CASES)
+                if c not in listed and not any(
+                    c == d or c.startswith(d + "/") for d in gone)]
+    return out
+
+
+def guest_ended(lines, st):
+    """Every stage that began must have ended, and the guest must have
+    reached its last line: a guest that hung or panicked inside a stage
+    has no rc for it, and its stage's checks printed only what ran."""
+    rc = st.get("rc", {})
+    began = [m.group(1) for m in
+             (re.match(r"^@@FTARM begin (\S+)", l) for l in lines) if m]
+    out = [{"suite": "guest", "name": "stage %s ended" % s, "result": "FAIL",
+            "details": ["'@@FTARM begin %s' with no end: the guest hung, "
+                        "panicked or was stopped inside it" % s]}
+           for s in began if s not in rc]
+    done = any(l.startswith("@@FTARM done") for l in lines)
+    out.append({"suite": "guest", "name": "guest reached the end",
+                "result": "PASS" if done else "FAIL",
+                **({} if done else {"details": [
+                    "no '@@FTARM done' on the console: a hang (timeout), a "
+                    "panic or an early exit; the last stage begun was %s"
+                    % (began[-1] if began else "none")]})})
+    return out
+
+
 def cmd_parse(a):
     raw = open(a.console, "rb").read().decode("utf-8", "replace")
     lines = [ANSI.sub("", l).rstrip("\r") for l in raw.split("\n")]
@@ -444,6 +506,7 @@ def cmd_parse(a):
         klog = [KTIME.sub("", l) for l in lines]
     recs = []
     recs += parse_ftracetest(st.get("ftracetest", []))
+    recs += ftracetest_missing(a, st, recs)
     recs += parse_tap(st.get("ftracetest", []))
     recs += feature_checks(a.kernel, recs, klog)
     recs += parse_selftests(klog)
@@ -473,6 +536,7 @@ def cmd_parse(a):
             continue
         recs.append({"suite": "guest", "name": stage,
                      "result": "PASS" if rc.strip() == "0" else "FAIL"})
+    recs += guest_ended(lines, st)
     if a.mode == "far":
         # Far mode is only worth its run if the kernel took the knob.
         recs.append({"suite": "guest", "name": "far calls forced",
