@@ -1261,11 +1261,12 @@ module_check() {
 
 # ---- every CPU synchronizes before the wait that precedes a free ------------
 # ftarm_kick.ko watches this shell's updates: an instance's function tracer
-# starts (its trampoline), its filter grows (a wait), a PID filter is set and
-# cleared (the live trampoline's function changes), it stops (a wait, then
-# the free), and the top-level tracer starts and stops (global_ops'
-# trampoline freed). Every wait and free must come after an IPI to every
-# CPU that followed the last write of a callsite or trampoline.
+# starts (its trampoline), its filter grows and shrinks (a wait), a PID
+# filter is set and cleared (the live trampoline's function changes), it
+# stops (a wait, then the free), and the top-level tracer starts and stops
+# (global_ops' trampoline freed). Every wait and free must come after an
+# IPI to every CPU that followed the last write of a callsite or
+# trampoline.
 kick_check() {
 	local K=/sys/module/ftarm_kick/parameters I=$T/instances/kick w k n f u
 	if ! modprobe ftarm_kick; then
@@ -1278,6 +1279,7 @@ kick_check() {
 	echo function >$I/current_tracer
 	cat /proc/version >/dev/null
 	echo 'vfs_read vfs_write' >$I/set_ftrace_filter
+	echo vfs_read >$I/set_ftrace_filter
 	echo $$ >$I/set_ftrace_pid
 	echo >$I/set_ftrace_pid
 	echo nop >$I/current_tracer
@@ -1291,8 +1293,8 @@ kick_check() {
 	modprobe -r ftarm_kick || fail "kick: cannot unload ftarm_kick"
 	if [ "$u" != 0 ]; then
 		fail "kick: $u of $((n + f)) waits for tasks ($n) and trampoline frees ($f) came with no IPI to every CPU after the last write ($w writes, $k IPIs)"
-	elif [ "$n" = 0 ] || [ "$f" -lt 2 ]; then
-		fail "kick: $n waits and $f frees seen: nothing checked"
+	elif [ "$n" -lt 3 ] || [ "$f" -lt 2 ] || [ "$w" = 0 ] || [ "$k" = 0 ]; then
+		fail "kick: $n waits, $f frees, $w writes and $k IPIs seen: not every step was seen, nothing checked"
 	else
 		pass "kick: $n waits for tasks and $f trampoline frees, each after an IPI to every CPU that followed the last write ($w writes, $k IPIs)"
 	fi

@@ -13,7 +13,9 @@
  * CPU under QEMU keeps a stale fetch), so the module checks the order of the
  * steps in the task that makes the updates (param "pid", the test's shell):
  * kprobes on the functions that write callsites and trampolines
- * (ftrace_replace_code(), ftrace_update_ftrace_func(),
+ * (ftrace_make_call(), ftrace_make_nop() and ftrace_modify_call(), once per
+ * callsite, so that an IPI sent in the middle of an update does not count for
+ * the writes after it; ftrace_replace_code(), ftrace_update_ftrace_func(),
  * arch_ftrace_update_trampoline()) mark a write as pending, a kprobe on
  * kick_all_cpus_sync() clears it, and the waits (synchronize_rcu_tasks_rude(),
  * the first step of every wait for tasks) and frees
@@ -85,6 +87,9 @@ static int free_pre(struct kprobe *p, struct pt_regs *regs)
 }
 
 static struct kprobe probes[] = {
+	{ .symbol_name = "ftrace_make_call", .pre_handler = write_pre },
+	{ .symbol_name = "ftrace_make_nop", .pre_handler = write_pre },
+	{ .symbol_name = "ftrace_modify_call", .pre_handler = write_pre },
 	{ .symbol_name = "ftrace_replace_code", .pre_handler = write_pre },
 	{ .symbol_name = "ftrace_update_ftrace_func", .pre_handler = write_pre },
 	{ .symbol_name = "arch_ftrace_update_trampoline", .pre_handler = write_pre },
