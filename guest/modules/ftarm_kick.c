@@ -48,54 +48,44 @@ static bool watched(void)
 	return pid && current->pid == READ_ONCE(pid);
 }
 
-static int write_pre(struct kprobe *p, struct pt_regs *regs)
+enum step { STEP_WRITE, STEP_KICK, STEP_WAIT };
+
+struct step_probe {
+	struct kprobe kp;
+	enum step step;
+	unsigned int *count;
+};
+
+/* A write leaves the update pending, an IPI ends it, a wait or free checks */
+static int step_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	if (watched()) {
-		writes++;
+	struct step_probe *sp = container_of(p, struct step_probe, kp);
+
+	if (!watched())
+		return 0;
+	(*sp->count)++;
+	if (sp->step == STEP_WRITE)
 		pending = true;
-	}
-	return 0;
-}
-
-static int kick_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	if (watched()) {
-		kicks++;
+	else if (sp->step == STEP_KICK)
 		pending = false;
-	}
+	else if (pending)
+		unsynced++;
 	return 0;
 }
 
-static int wait_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	if (watched()) {
-		waits++;
-		if (pending)
-			unsynced++;
-	}
-	return 0;
-}
+#define STEP(sym, s, c) \
+	{ .kp = { .symbol_name = sym, .pre_handler = step_pre }, .step = s, .count = &c }
 
-static int free_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	if (watched()) {
-		frees++;
-		if (pending)
-			unsynced++;
-	}
-	return 0;
-}
-
-static struct kprobe probes[] = {
-	{ .symbol_name = "ftrace_make_call", .pre_handler = write_pre },
-	{ .symbol_name = "ftrace_make_nop", .pre_handler = write_pre },
-	{ .symbol_name = "ftrace_modify_call", .pre_handler = write_pre },
-	{ .symbol_name = "ftrace_replace_code", .pre_handler = write_pre },
-	{ .symbol_name = "ftrace_update_ftrace_func", .pre_handler = write_pre },
-	{ .symbol_name = "arch_ftrace_update_trampoline", .pre_handler = write_pre },
-	{ .symbol_name = "kick_all_cpus_sync", .pre_handler = kick_pre },
-	{ .symbol_name = "synchronize_rcu_tasks_rude", .pre_handler = wait_pre },
-	{ .symbol_name = "arch_ftrace_trampoline_free", .pre_handler = free_pre },
+static struct step_probe probes[] = {
+	STEP("ftrace_make_call", STEP_WRITE, writes),
+	STEP("ftrace_make_nop", STEP_WRITE, writes),
+	STEP("ftrace_modify_call", STEP_WRITE, writes),
+	STEP("ftrace_replace_code", STEP_WRITE, writes),
+	STEP("ftrace_update_ftrace_func", STEP_WRITE, writes),
+	STEP("arch_ftrace_update_trampoline", STEP_WRITE, writes),
+	STEP("kick_all_cpus_sync", STEP_KICK, kicks),
+	STEP("synchronize_rcu_tasks_rude", STEP_WAIT, waits),
+	STEP("arch_ftrace_trampoline_free", STEP_WAIT, frees),
 };
 
 static int __init ftarm_kick_init(void)
@@ -103,12 +93,12 @@ static int __init ftarm_kick_init(void)
 	int i, ret;
 
 	for (i = 0; i < ARRAY_SIZE(probes); i++) {
-		ret = register_kprobe(&probes[i]);
+		ret = register_kprobe(&probes[i].kp);
 		if (ret) {
 			pr_err("FAIL: setup: cannot probe %s: %d\n",
-			       probes[i].symbol_name, ret);
+			       probes[i].kp.symbol_name, ret);
 			while (--i >= 0)
-				unregister_kprobe(&probes[i]);
+				unregister_kprobe(&probes[i].kp);
 			return ret;
 		}
 	}
@@ -120,7 +110,7 @@ static void __exit ftarm_kick_exit(void)
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(probes); i++)
-		unregister_kprobe(&probes[i]);
+		unregister_kprobe(&probes[i].kp);
 }
 
 module_init(ftarm_kick_init);
