@@ -209,6 +209,19 @@ def listed_cases(lines):
             (re.match(r"^@@FTARM case \d+ (\S+)", l) for l in lines) if m]
 
 
+def left_out_dirs(lines):
+    """The cases and directories of test.d that guest/ftracetest.sh left
+    out ("@@FTARM skip DIR", from ftarm.skip), without a trailing slash."""
+    lines = [l[2:] if l.startswith("# ") else l for l in lines]
+    return [m.group(1).rstrip("/") for m in
+            (re.match(r"^@@FTARM skip (\S+)", l) for l in lines) if m]
+
+
+def left_out_by(name, dirs):
+    """Whether the case NAME is one of DIRS (left_out_dirs()) or in one."""
+    return any(name == d or name.startswith(d + "/") for d in dirs)
+
+
 def parse_ftracetest(lines):
     """ftracetest prints "[N] description<TAB>[RESULT]".  A kernel message
     on the console can land between the description and the result, so a
@@ -454,13 +467,11 @@ def ftracetest_missing(a, st, recs):
             "details": ["listed, but ftracetest printed no result for it"]}
            for c in listed if c not in got]
     if not a.subset and a.kernel.startswith("series"):
-        gone = [m.group(1).rstrip("/") for m in
-                (re.match(r"^@@FTARM skip (\S+)", l) for l in lines) if m]
+        gone = left_out_dirs(lines)
         out += [{"suite": "ftracetest", "name": c, "result": "FAIL",
                  "details": ["one of the series' own cases, not installed"]}
                 for c in sorted(SERIES_FEATURE_CASES)
-                if c not in listed and not any(
-                    c == d or c.startswith(d + "/") for d in gone)]
+                if c not in listed and not left_out_by(c, gone)]
     return out
 
 
@@ -580,9 +591,7 @@ def cmd_parse(a):
         "cases": listed_cases(st.get("ftracetest", [])),
         # The directories of test.d the run left out (ftarm.skip): their
         # cases are not compared with the baseline; everything else is.
-        "left_out": [m.group(1) for m in
-                     (re.match(r"^@@FTARM skip (\S+)", l)
-                      for l in st.get("ftracetest", [])) if m],
+        "left_out": left_out_dirs(st.get("ftracetest", [])),
         # What the stress stage did (its iteration counts), for the record.
         "notes": [l for l in st.get("stress", [])
                   if l.startswith("stress: ") and not STRESS.match(l)],
@@ -721,8 +730,7 @@ def cmd_summary(a):
                 name = r["name"]
                 if name.startswith("instance:"):
                     name = name[len("instance:"):]
-                return r["suite"] == "ftracetest" and any(
-                    name == d or name.startswith(d + "/") for d in gone)
+                return r["suite"] == "ftracetest" and left_out_by(name, gone)
             brecs = [r for r in brecs if not left_out(r)]
             md.append("Without %d cases and directories of test.d (make "
                       "ftracetest-full runs them): %s." % (len(gone),
