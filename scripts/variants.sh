@@ -26,8 +26,8 @@
 # configs/bpf.config (BPF, BTF) too, and then gets the BPF selftests
 # (scripts/bpf-selftests.sh): the short stress round runs on that kernel
 # (scripts/stress.sh, STRESS_KERNEL=series-bti), with test_progs first.
-# make test sets VARIANT_BPF=0: the DWARF and BTF of a cold clang build do
-# not fit its time on two cores, and make bpf-selftests runs test_progs.
+# VARIANT_BPF=0 leaves configs/bpf.config and the selftests out (a
+# shorter build: no DWARF, no BTF).
 # VARIANT_BUILD_ONLY=1 configures and builds the booted variants (bti) and
 # does nothing else. make test runs "variants.sh bti" alone, at the lowest
 # priority, beside the series' guest, and the other variants after it. The
