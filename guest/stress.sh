@@ -1267,6 +1267,15 @@ module_check() {
 # (global_ops' trampoline freed). Every wait and free must come after an
 # IPI to every CPU that followed the last write of a callsite or
 # trampoline.
+# kick_as COMMAND...: run COMMAND as a task of its own, watched by
+# ftarm_kick from its first instruction, then watch the shell again.
+kick_as() {
+	local rc=0
+	# shellcheck disable=SC2016 # $$ is the child's, expanded by it
+	sh -c 'echo $$ >/sys/module/ftarm_kick/parameters/pid && exec "$@"' kick "$@" || rc=$?
+	echo $$ >/sys/module/ftarm_kick/parameters/pid
+	return $rc
+}
 kick_check() {
 	local K=/sys/module/ftarm_kick/parameters I=$T/instances/kick w k n f u
 	if ! modprobe ftarm_kick; then
@@ -1288,6 +1297,21 @@ kick_check() {
 	echo function >$T/current_tracer
 	echo nop >$T/current_tracer
 	echo >$T/set_ftrace_filter
+	# Direct calls (ftrace-direct calls my_tramp from wake_up_process):
+	# registered alone, shared with an instance and alone again, then
+	# unregistered. Module init and exit run in modprobe's task: it is
+	# watched from its start (the pid survives the exec).
+	w=$(cat $K/writes)
+	kick_as modprobe ftrace-direct || fail "kick: cannot load ftrace-direct"
+	[ "$(cat $K/writes)" -gt "$w" ] || fail "kick: no write seen while ftrace-direct registered its direct call"
+	mkdir $I
+	echo wake_up_process >$I/set_ftrace_filter
+	echo function >$I/current_tracer
+	echo nop >$I/current_tracer
+	rmdir $I
+	w=$(cat $K/writes)
+	kick_as modprobe -r ftrace-direct || fail "kick: cannot unload ftrace-direct"
+	[ "$(cat $K/writes)" -gt "$w" ] || fail "kick: no write seen while ftrace-direct unregistered its direct call"
 	echo 0 >$K/pid
 	w=$(cat $K/writes) k=$(cat $K/kicks) n=$(cat $K/waits) f=$(cat $K/frees) u=$(cat $K/unsynced)
 	modprobe -r ftarm_kick || fail "kick: cannot unload ftarm_kick"

@@ -11,7 +11,8 @@
  * (kick_all_cpus_sync()) at the end of each update and after changing the
  * function of a live trampoline. This cannot be observed from outside (no
  * CPU under QEMU keeps a stale fetch), so the module checks the order of the
- * steps in the task that makes the updates (param "pid", the test's shell):
+ * steps in the task that makes the updates (param "pid": the test's shell, or
+ * a modprobe it starts, whose module registers a direct call):
  * kprobes on the functions that write callsites and trampolines
  * (ftrace_make_call(), ftrace_make_nop() and ftrace_modify_call(), once per
  * callsite, so that an IPI sent in the middle of an update does not count for
