@@ -2,8 +2,9 @@
 # Guest stage "bpf": the BPF selftests' test_progs (scripts/bpf-selftests.sh
 # stages it in /bpf with its objects and bpf_testmod.ko), the tests named
 # by ftarm.bpf=NAME[,NAME...] on the kernel command line, else all that
-# were built. Each test prints its own "#N name:OK|FAIL|SKIP" lines and
-# "#N/M name/subtest:..." for its subtests, which scripts/results.py
+# were built and all that the build was asked for. Each test prints its
+# own "#N name:OK|FAIL|SKIP" lines and "#N/M name/subtest:..." for its
+# subtests, which scripts/results.py
 # records. fexit_sleep runs last and alone, under a time limit: upstream's
 # arm64 deny list has it for a test that may never return.
 # DENY: what cannot pass on 6.1 arm64 for a reason that is not the series'
@@ -34,7 +35,15 @@ mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 cd /bpf || exit 1
 built=$(./test_progs -l | tr '\n' ' ')
 want=$(cmdline_arg ftarm.bpf | tr ',' ' ')
-[ -n "$want" ] || want=$built
+if [ -z "$want" ]; then
+	# Every test built, and every test the build was asked for
+	# (/bpf/wanted, from scripts/bpf-selftests.sh): one that is not in
+	# test_progs is MISSING, a failure.
+	want=$built
+	for t in $(cat /bpf/wanted 2>/dev/null); do
+		case " $want " in *" $t "*) ;; *) want="$want $t" ;; esac
+	done
+fi
 echo "bpf: tests: $want"
 echo "$DENY" | while read -r n why; do echo "bpf: UNSUPPORTED: $n: $why"; done
 deny=$(echo "$DENY" | while read -r n why; do printf '%s,' "$n"; done)

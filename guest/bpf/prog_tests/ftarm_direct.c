@@ -189,21 +189,158 @@ static bool callsite(const char *func, char *buf, size_t size)
 	return found;
 }
 
+/* PEEK_LEN bytes of kernel memory at addr into buf (peek_prog); 0 or < 0. */
+static int peek(struct ftarm_direct *skel, unsigned long addr, void *buf)
+{
+	struct ftarm_direct__bss *bss = skel->bss;
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+	int err;
+
+	bss->peek_addr = addr;
+	bss->peek_ret = -1;
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.peek_prog), &topts);
+	bss->peek_addr = 0;
+	if (err)
+		return err;
+	if (bss->peek_ret)
+		return bss->peek_ret;
+	memcpy(buf, bss->peek_buf, sizeof(bss->peek_buf));
+	return 0;
+}
+
+/*
+ * The slot that the veneer in w (PEEK_LEN bytes of text at base) names:
+ * ADRP X16 then LDR X16, [X16, #imm]; 0 if there is none.
+ */
+static unsigned long veneer_slot(unsigned long base, const __u32 *w)
+{
+	int i;
+
+	for (i = 0; i + 1 < PEEK_LEN / 4; i++) {
+		if ((w[i] & 0x9f00001f) == 0x90000010 &&
+		    (w[i + 1] & 0xffc003ff) == 0xf9400210) {
+			long hi = ((w[i] >> 5) & 0x7ffff) << 2 | ((w[i] >> 29) & 3);
+
+			hi = (hi << 43) >> 31;	/* sign-extend, << 12 */
+			return ((base + 4 * i) & ~0xfffUL) + hi +
+			       (((w[i + 1] >> 10) & 0xfff) << 3);
+		}
+	}
+	return 0;
+}
+
+#define INSN_BTI_C	0xd503245f
+#define INSN_MOV_X9_LR	0xaa1e03e9
+#define BL_RANGE	(128UL << 20)
+
+/* The target of the BL insn at pc, or 0 if insn is not a BL. */
+static unsigned long bl_target(unsigned long pc, __u32 insn)
+{
+	if ((insn & 0xfc000000) != 0x94000000)
+		return 0;
+	return pc + ((long)(__s32)((insn & 0x03ffffff) << 6) >> 4);
+}
+
+static bool forced_far(void)
+{
+	char line[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	return strstr(line, "ftrace_tramp_far=1");
+}
+
+/*
+ * What the callsite's text does, read with peek_prog (attached by the
+ * caller): where its BL goes and, when that is the veneer before the
+ * function, the slot's value. Not shared, it must reach the BPF trampoline
+ * that enabled_functions names (cs: its lines): by a BL to it when that is
+ * in range and the far paths are not forced, else through the veneer.
+ * Shared, it must reach ftrace_regs_caller, which continues into the
+ * trampoline (the same BL or veneer rule).
+ */
+static void check_text(struct ftarm_direct *skel, const char *func, bool shared,
+		       const char *cs)
+{
+	unsigned long long fn = 0, image = 0, regs_caller = 0, want;
+	unsigned long base, pc, target, slot, reached;
+	__u32 w[PEEK_LEN / 4];
+	__u64 v[PEEK_LEN / 8];
+	const char *d = strstr(cs, "direct-->");
+	char name[128] = "";
+	bool near;
+	int i;
+
+	if (!ASSERT_OK_PTR(d, "text_direct_line") ||
+	    sscanf(d + strlen("direct-->"), "%127[^+ \n]", name) != 1 ||
+	    !ASSERT_OK(kallsyms_find(name, &image), "text_image_symbol") ||
+	    !ASSERT_OK(kallsyms_find(func, &fn), "text_func_symbol") ||
+	    !ASSERT_OK(kallsyms_find("ftrace_regs_caller", &regs_caller),
+		       "text_regs_caller_symbol"))
+		return;
+	base = fn - 12;
+	if (!ASSERT_OK(peek(skel, base, w), "text_peek"))
+		return;
+	/* veneer (3), BTI C if any, MOV X9, LR, then the callsite */
+	i = w[3] == INSN_BTI_C ? 4 : 3;
+	if (!ASSERT_EQ(w[i], INSN_MOV_X9_LR, "text_mov_x9_lr"))
+		return;
+	pc = base + 4 * (i + 1);
+	target = bl_target(pc, w[i + 1]);
+	if (!ASSERT_NEQ(target, 0, "text_callsite_is_bl")) {
+		printf("%s: callsite %lx: %08x\n", func, pc, w[i + 1]);
+		return;
+	}
+	reached = target;
+	if (target == base) {
+		slot = veneer_slot(base, w);
+		if (!ASSERT_NEQ(slot, 0, "text_veneer") ||
+		    !ASSERT_OK(peek(skel, slot, v), "text_peek_slot"))
+			return;
+		reached = v[0];
+	}
+	want = shared ? regs_caller : image;
+	near = !forced_far() && want - pc + BL_RANGE < 2 * BL_RANGE;
+	printf("%s: callsite %lx: BL %lx%s, reaches %lx (%s %llx, %s)\n", func,
+	       pc, target, target == base ? " (veneer)" : "", reached,
+	       shared ? "ftrace_regs_caller" : name, want, near ? "near" : "far");
+	ASSERT_EQ(reached, want, "text_reaches_target");
+	if (near)
+		ASSERT_EQ(target, want, "text_bl_to_target");
+	else
+		ASSERT_EQ(target, base, "text_bl_to_veneer");
+}
+
 /*
  * The callsite of func calls a BPF trampoline: directly when it is the
  * only user (one user, flag D), or from the ops path when the instance
- * shares it (two users).
+ * shares it (two users); in enabled_functions, and in its text
+ * (check_text()). Calls bpf_fentry_test1() (peek_prog): the caller zeroes
+ * what that counted.
  */
-static void check_direct(const char *func, bool shared)
+static void check_direct(struct ftarm_direct *skel, const char *func, bool shared)
 {
+	struct bpf_link *peek_link;
 	char buf[1024];
 
-	if (!ASSERT_TRUE(callsite(func, buf, sizeof(buf)), "callsite_enabled"))
+	/* First: attached to bpf_fentry_test1, it may replace its trampoline. */
+	peek_link = bpf_program__attach(skel->progs.peek_prog);
+	if (!ASSERT_OK_PTR(peek_link, "attach_peek"))
 		return;
+	if (!ASSERT_TRUE(callsite(func, buf, sizeof(buf)), "callsite_enabled"))
+		goto out;
 	if (!ASSERT_OK_PTR(strstr(buf, shared ? "(2)" : "(1)"), "callsite_users") ||
 	    !ASSERT_TRUE(strstr(buf, " D\n") || strstr(buf, " D\t"), "callsite_direct_flag") ||
 	    !ASSERT_OK_PTR(strstr(buf, "direct-->bpf_trampoline_"), "callsite_direct_target"))
 		printf("%s: %s", func, buf);
+	else
+		check_text(skel, func, shared, buf);
+out:
+	bpf_link__destroy(peek_link);
 }
 
 /* A program's recursion misses: calls it did not run for. */
@@ -276,7 +413,7 @@ static bool fentry_fexit_reads(struct ftarm_direct *skel, struct bpf_link **link
 	if (!ASSERT_OK_PTR(links[0], "attach_fentry_read") ||
 	    !ASSERT_OK_PTR(links[1], "attach_fexit_read"))
 		return false;
-	check_direct("bpf_testmod_test_read", shared);
+	check_direct(skel, "bpf_testmod_test_read", shared);
 	ASSERT_EQ(reads(-EIO), CALLS, "read_eio");
 	ASSERT_EQ(bss->fentry_read, CALLS, "fentry_read");
 	ASSERT_EQ(bss->fexit_read, CALLS, "fexit_read");
@@ -333,7 +470,10 @@ static void run_counts(struct ftarm_direct *skel, bool shared)
 	if (!ASSERT_OK_PTR(links[3], "attach_fentry_k") ||
 	    !ASSERT_OK_PTR(links[4], "attach_fexit_k"))
 		goto out;
-	check_direct("bpf_fentry_test1", shared);
+	check_direct(skel, "bpf_fentry_test1", shared);
+	zero_counts(bss);
+	if (shared)
+		write_file(INSTANCE "/trace", "", O_TRUNC);
 	ASSERT_EQ(test_runs(skel->progs.fentry_k_prog, 0), CALLS, "test_run_k");
 	ASSERT_EQ(bss->fentry_k, CALLS, "fentry_k");
 	ASSERT_EQ(bss->fexit_k, CALLS, "fexit_k");
@@ -427,25 +567,6 @@ struct churn {
 	unsigned char round[SEEN_MAX];	/* the round of each call */
 };
 
-/* PEEK_LEN bytes of kernel memory at addr into buf (peek_prog); 0 or < 0. */
-static int peek(struct churn *c, unsigned long addr, void *buf)
-{
-	struct ftarm_direct__bss *bss = c->skel->bss;
-	LIBBPF_OPTS(bpf_test_run_opts, topts);
-	int err;
-
-	bss->peek_addr = addr;
-	bss->peek_ret = -1;
-	err = bpf_prog_test_run_opts(bpf_program__fd(c->skel->progs.peek_prog), &topts);
-	bss->peek_addr = 0;
-	if (err)
-		return err;
-	if (bss->peek_ret)
-		return bss->peek_ret;
-	memcpy(buf, bss->peek_buf, sizeof(bss->peek_buf));
-	return 0;
-}
-
 /*
  * What a call that was lost while the program was attached found: the
  * callsite in enabled_functions, the text around the function's entry
@@ -471,20 +592,10 @@ static void churn_report(struct churn *c, unsigned int off, unsigned int gen)
 	 * still attached (4k + 1), which a loaded guest does not guarantee.
 	 */
 	g_start = atomic_load(&c->gen);
-	text_ok = c->func && !peek(c, base, w);
-	for (i = 0; text_ok && i + 1 < PEEK_LEN / 4; i++) {
-		/* ADRP X16 then LDR X16, [X16, #imm]: the veneer's slot */
-		if ((w[i] & 0x9f00001f) == 0x90000010 &&
-		    (w[i + 1] & 0xffc003ff) == 0xf9400210) {
-			long hi = ((w[i] >> 5) & 0x7ffff) << 2 | ((w[i] >> 29) & 3);
-
-			hi = (hi << 43) >> 31;	/* sign-extend, << 12 */
-			slot = ((base + 4 * i) & ~0xfffUL) + hi +
-			       (((w[i + 1] >> 10) & 0xfff) << 3);
-		}
-	}
-	slot_ok = slot && !peek(c, slot, v);
-	tramp_ok = slot_ok && !peek(c, v[0], t);
+	text_ok = c->func && !peek(c->skel, base, w);
+	slot = text_ok ? veneer_slot(base, w) : 0;
+	slot_ok = slot && !peek(c->skel, slot, v);
+	tramp_ok = slot_ok && !peek(c->skel, v[0], t);
 	for (n = 0; n < 3; n++) {
 		__u64 hits = bss->churn_hits;
 
@@ -579,7 +690,7 @@ static void run_churn(struct ftarm_direct *skel, bool shared)
 	unsigned int k, end;
 	pthread_t thr[2];
 	char msg[256];
-	__u64 misses;
+	__u64 misses, misses0;
 	struct churn *c;
 
 	c = calloc(1, sizeof(*c));
@@ -598,6 +709,8 @@ static void run_churn(struct ftarm_direct *skel, bool shared)
 		goto out;
 	memset(bss->seen, 0, sizeof(bss->seen));
 	bss->churn_len = CHURN_LEN;
+	/* churn and churn_shared run the same program: count this run's */
+	misses0 = recursion_misses(skel->progs.churn_prog);
 	for (n = 0; n < 2; n++)
 		if (!ASSERT_OK(pthread_create(&thr[n], NULL, churn_caller, c), "pthread_create"))
 			break;
@@ -627,7 +740,7 @@ static void run_churn(struct ftarm_direct *skel, bool shared)
 	atomic_store(&c->stop, true);
 	for (i = 0; i < n; i++)
 		pthread_join(thr[i], NULL);
-	misses = recursion_misses(skel->progs.churn_prog);
+	misses = recursion_misses(skel->progs.churn_prog) - misses0;
 	end = atomic_load(&c->next);
 	if (end > SEEN_MAX)
 		end = SEEN_MAX;
