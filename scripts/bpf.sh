@@ -10,6 +10,8 @@
 # fails a test (the base is expected to: 6.1 arm64 cannot attach fentry).
 #   BPF_TESTS  the tests to build and run (scripts/bpf-selftests.sh)
 #   KERNELS    "base series" (default), or one of them
+#   BPF_NEAR_CMDLINE  what the near guests add to the command line
+#             (default nokaslr, so that BPF trampolines are in BL range)
 #   BPF_TCG_SINGLE  the modes whose guests run under TCG=single (default
 #             "far"), where ftarm_direct's churn runs (guest/bpf.sh)
 set -euo pipefail
@@ -48,7 +50,13 @@ for r in "${runs[@]}"; do
 		wait "${pids[0]}" || fail=1
 		pids=("${pids[@]:1}")
 	fi
-	TCG=$(tcg_mode "$m" "${BPF_TCG_SINGLE-far}") bash "$TOP/scripts/boot.sh" "$k-bpf" "$m" bpf "${BPF_TIMEOUT:-2400}" &
+	# Near, without KASLR: BPF trampolines come from vmalloc, out of BL
+	# range of a randomized kernel, so that only there does a callsite
+	# call one with a BL of its own (which ftarm_direct checks).
+	ex=${BOOT_EXTRA:-}
+	[ "$m" = near ] && ex="$ex ${BPF_NEAR_CMDLINE-nokaslr}"
+	BOOT_EXTRA=$ex TCG=$(tcg_mode "$m" "${BPF_TCG_SINGLE-far}") \
+		bash "$TOP/scripts/boot.sh" "$k-bpf" "$m" bpf "${BPF_TIMEOUT:-2400}" &
 	pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
