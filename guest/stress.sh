@@ -14,7 +14,11 @@
 #             filter of a live instance, switches the top-level tracer
 #             between function, function_graph and nop, and loads and
 #             unloads ftarm_victim.ko while an instance traces it (its
-#             events counted exactly too).
+#             events counted exactly too);
+#   bpf-churn with test_progs in the guest (the BPF kernel) and TCG=single,
+#             runs ftarm_direct's churn, churn_shared and modify again and
+#             again: BPF direct calls attached and detached, shared with
+#             an instance and replaced, with every call counted exactly.
 # Before that, the callsites of a kernel and a module function must lead to
 # their instance's trampoline, through the veneer in forced-far mode
 # (route), also for a veneer at page offset 0xff8/0xffc (erratum-843419),
@@ -31,7 +35,8 @@
 # (single), while the top-level filter drops it (single-shrink), and after
 # a set_ftrace_pid write gave the ops a trampoline (single-pid).  Then
 # ftarm_kick.ko checks that every CPU takes an IPI between the last write of
-# an update and the wait for tasks before a trampoline is freed.  Then
+# an update and the wait for tasks before a trampoline is freed (direct
+# calls too, with the ftrace-direct sample).  Then
 # ftarm_tplprobe.ko checks that no kprobe can be placed on the trampoline
 # templates, which every new trampoline copies.  Last,
 # ftarm_orphan.ko shuts ftrace down as ftrace_bug() does and checks that an
@@ -338,6 +343,39 @@ mkinst chkA ftarm_counted_1 || fail "setup: instance chkA"
 mkinst chkB 'ftarm_counted_1 ftarm_counted_2' || fail "setup: instance chkB"
 checker counted-own 0 200 $T/instances/chk0 &
 checker counted-shared 1 200 $T/instances/chkA $T/instances/chkB &
+# BPF beside the churn: ftarm_direct's attach/detach churn (exact: a call
+# made while attached is seen, one made while detached is not, alone and
+# shared with an instance) and its modify subtest (each call counted once
+# while the BPF trampoline is replaced and the instance's tracer switches
+# under a counting program), run again and again until stop. Only where
+# the guest has test_progs (a kernel with configs/bpf.config) and runs its
+# vCPUs on one host thread (guest/bpf.sh says why).
+BPF_CHURN_TESTS=ftarm_direct/churn,ftarm_direct/modify
+bpf_churn() {
+	runs=0 bad=0
+	while [ ! -f $W/stop ]; do
+		# A run counts when each of the three subtests says OK:
+		# a selector that matched nothing also exits 0.
+		if (cd /bpf && ./test_progs -t "$BPF_CHURN_TESTS") >$W/bpf-churn.out 2>&1 &&
+			grep -q '^#[0-9]*/[0-9]* *ftarm_direct/churn:OK' $W/bpf-churn.out &&
+			grep -q '^#[0-9]*/[0-9]* *ftarm_direct/churn_shared:OK' $W/bpf-churn.out &&
+			grep -q '^#[0-9]*/[0-9]* *ftarm_direct/modify:OK' $W/bpf-churn.out; then
+			runs=$((runs + 1))
+		else
+			bad=$((bad + 1))
+			cp $W/bpf-churn.out $W/bpf-churn.failed
+		fi
+	done
+	echo "$runs $bad" >$W/bpf-churn
+}
+bpf_churn_why=
+if [ ! -x /bpf/test_progs ]; then
+	bpf_churn_why="no test_progs in this guest (a kernel without configs/bpf.config)"
+elif [ "$(cmdline_arg ftarm.tcg)" != single ]; then
+	bpf_churn_why="ftarm_direct's churn runs under TCG=single only (guest/bpf.sh)"
+else
+	bpf_churn &
+fi
 
 # ---- churn ------------------------------------------------------------------
 n_inst=0 n_toggle=0 n_filter=0 n_tracer=0 n_module=0 n_victim_events=0 bad_victim=0
@@ -507,6 +545,19 @@ elif [ $n_cf -gt 0 ] && [ $n_cf_events -gt 0 ]; then
 	pass "churn-filter: $n_cf filter changes of churnf, $n_cf_events events after them, all in its filter"
 else
 	fail "churn-filter: nothing checked ($n_cf filter changes, $n_cf_events events)"
+fi
+if [ -n "$bpf_churn_why" ]; then
+	skip "bpf-churn: $bpf_churn_why"
+elif [ ! -f $W/bpf-churn ]; then
+	fail "bpf-churn: the BPF churn did not finish"
+else
+	read -r runs bad <$W/bpf-churn
+	if [ "$bad" = 0 ] && [ "$runs" -gt 0 ]; then
+		pass "bpf-churn: $runs runs of ftarm_direct's churn, churn_shared and modify beside the churn, every call counted exactly"
+	else
+		fail "bpf-churn: $bad of $((runs + bad)) runs of ftarm_direct's churn, churn_shared and modify beside the churn failed"
+		grep -a -E 'FAIL|ftarm_direct|Summary' $W/bpf-churn.failed 2>/dev/null | head -n 20
+	fi
 fi
 for c in counted-own counted-shared; do
 	if [ ! -f $W/checker-$c ]; then
