@@ -19,7 +19,9 @@
  * the writes after it; ftrace_replace_code(), ftrace_update_ftrace_func(),
  * arch_ftrace_update_trampoline()) mark a write as pending, a kprobe on
  * kick_all_cpus_sync() clears it, and the waits (synchronize_rcu_tasks_rude(),
- * the first step of every wait for tasks) and frees
+ * the first step of every wait for tasks of the core, and
+ * synchronize_rcu_tasks(), which unregister_ftrace_direct() calls alone
+ * before its caller frees the direct trampoline) and frees
  * (arch_ftrace_trampoline_free()) that find one pending are counted as
  * "unsynced". The read-only params give the counts; the host script runs the
  * tracefs writes and expects waits, frees and no unsynced one.
@@ -86,6 +88,7 @@ static struct step_probe probes[] = {
 	STEP("arch_ftrace_update_trampoline", STEP_WRITE, writes),
 	STEP("kick_all_cpus_sync", STEP_KICK, kicks),
 	STEP("synchronize_rcu_tasks_rude", STEP_WAIT, waits),
+	STEP("synchronize_rcu_tasks", STEP_WAIT, waits),
 	STEP("arch_ftrace_trampoline_free", STEP_WAIT, frees),
 };
 

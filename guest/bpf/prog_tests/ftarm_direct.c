@@ -229,7 +229,8 @@ static unsigned long veneer_slot(unsigned long base, const __u32 *w)
 	return 0;
 }
 
-#define INSN_BTI_C	0xd503245f
+#define INSN_BTI_MASK	0xffffff3f	/* BTI, BTI C, BTI J, BTI JC */
+#define INSN_BTI	0xd503241f
 #define INSN_MOV_X9_LR	0xaa1e03e9
 #define BL_RANGE	(128UL << 20)
 
@@ -242,7 +243,8 @@ static unsigned long bl_target(unsigned long pc, __u32 insn)
 }
 
 /*
- * The addresses of every symbol called name in /proc/kallsyms, up to max:
+ * How many symbols called name /proc/kallsyms lists, and their addresses
+ * in addrs (beyond max, the last one in addrs[max - 1]):
  * a BPF trampoline replaced under a callsite keeps its name, and the old
  * image stays listed until it is freed, after RCU-tasks.
  */
@@ -257,23 +259,30 @@ static int kallsyms_all(const char *name, unsigned long long *addrs, int max)
 	if (!f)
 		return -errno;
 	while (fscanf(f, "%llx %c %499s%*[^\n]\n", &value, &type, sym) > 0)
-		if (!strcmp(sym, name) && n < max)
-			addrs[n++] = value;
+		if (!strcmp(sym, name))
+			addrs[n++ < max ? n - 1 : max - 1] = value;
 	fclose(f);
 	return n;
 }
 
+/*
+ * Whether the kernel forces the far paths (ftrace_tramp_far=): its own
+ * cmdline knob says so in the log, which the harness checks too.
+ */
 static bool forced_far(void)
 {
 	char line[4096] = "";
 	FILE *f = fopen("/proc/cmdline", "r");
+	bool on = false;
 
 	if (f) {
 		if (!fgets(line, sizeof(line), f))
 			line[0] = 0;
 		fclose(f);
 	}
-	return strstr(line, "ftrace_tramp_far=1");
+	on = strstr(line, "ftrace_tramp_far=1") || strstr(line, "ftrace_tramp_far=y") ||
+	     strstr(line, "ftrace_tramp_far=on");
+	return on;
 }
 
 /*
@@ -298,7 +307,8 @@ static void check_text(struct ftarm_direct *skel, const char *func, bool shared,
 	bool near;
 
 	if (!ASSERT_OK_PTR(d, "text_direct_line") ||
-	    sscanf(d + strlen("direct-->"), "%127[^+ \n]", name) != 1)
+	    !ASSERT_EQ(sscanf(d + strlen("direct-->"), "%127[^+ \n]", name), 1,
+		       "text_direct_name"))
 		return;
 	/* The image replaced by the last attach, if any, goes within seconds */
 	for (k = 0; k < 30; k++) {
@@ -315,8 +325,8 @@ static void check_text(struct ftarm_direct *skel, const char *func, bool shared,
 	base = fn - 12;
 	if (!ASSERT_OK(peek(skel, base, w), "text_peek"))
 		return;
-	/* veneer (3), BTI C if any, MOV X9, LR, then the callsite */
-	i = w[3] == INSN_BTI_C ? 4 : 3;
+	/* veneer (3), a BTI if any, MOV X9, LR, then the callsite */
+	i = (w[3] & INSN_BTI_MASK) == INSN_BTI ? 4 : 3;
 	if (!ASSERT_EQ(w[i], INSN_MOV_X9_LR, "text_mov_x9_lr"))
 		return;
 	pc = base + 4 * (i + 1);
@@ -333,11 +343,11 @@ static void check_text(struct ftarm_direct *skel, const char *func, bool shared,
 			return;
 		reached = v[0];
 	}
-	/* Not shared: the image it reaches, if it is one of those named */
-	image = images[0];
-	for (k = 0; k < n; k++)
-		if (images[k] == reached)
-			image = reached;
+	/*
+	 * Not shared: the newest image of that name (BPF symbols are listed
+	 * in the order they were added), not one being freed.
+	 */
+	image = images[(n < (int)ARRAY_SIZE(images) ? n : (int)ARRAY_SIZE(images)) - 1];
 	want = shared ? regs_caller : image;
 	near = !forced_far() && want - pc + BL_RANGE < 2 * BL_RANGE;
 	/* To the kernel log too: test_progs shows a passing test's output only with -v */
@@ -390,7 +400,8 @@ static __u64 recursion_misses(struct bpf_program *prog)
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
 
-	if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+	if (!ASSERT_OK(bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len),
+		       "prog_info"))
 		return 0;
 	return info.recursion_misses;
 }
