@@ -4,9 +4,9 @@
 # by ftarm.bpf=NAME[,NAME...] on the kernel command line, else all that
 # were built and all that the build was asked for. Each test prints its
 # own "#N name:OK|FAIL|SKIP" lines and "#N/M name/subtest:..." for its
-# subtests, which scripts/results.py
-# records. fexit_sleep runs last and alone, under a time limit: upstream's
-# arm64 deny list has it for a test that may never return.
+# subtests, which scripts/results.py records. fexit_sleep runs last and
+# alone, under a time limit: upstream's arm64 deny list has it for a test
+# that may never return.
 # DENY: what cannot pass on 6.1 arm64 for a reason that is not the series'
 # own, or an open bug of ours being chased, each line "test[/subtest]
 # reason". Each is left out of the run and reported UNSUPPORTED with its

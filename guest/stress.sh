@@ -1319,12 +1319,13 @@ module_check() {
 # IPI to every CPU that followed the last write of a callsite or
 # trampoline.
 # kick_as COMMAND...: run COMMAND as a task of its own, watched by
-# ftarm_kick from its first instruction, then watch the shell again.
+# ftarm_kick (its parameters in $K) from its first instruction, then watch
+# the shell again.
 kick_as() {
 	local rc=0
 	# shellcheck disable=SC2016 # $$ is the child's, expanded by it
-	sh -c 'echo $$ >/sys/module/ftarm_kick/parameters/pid && exec "$@"' kick "$@" || rc=$?
-	echo $$ >/sys/module/ftarm_kick/parameters/pid
+	sh -c 'echo $$ >"$0/pid" && exec "$@"' "$K" "$@" || rc=$?
+	echo $$ >$K/pid
 	return $rc
 }
 kick_check() {
