@@ -334,6 +334,10 @@ EARLY_TRAMP_CALL = re.compile(
 NO_TRAMP = "ftrace: no trampoline for "
 
 
+DIRECT_SELFTEST = ("direct-call self-test: the direct trampoline was called "
+                   "2 time(s), as expected")
+
+
 def feature_checks(kernel, recs, klog):
     if not kernel.startswith("series") and not kernel.startswith("stress"):
         return []
@@ -352,6 +356,14 @@ def feature_checks(kernel, recs, klog):
     # per-ops one) falls back to ftrace_regs_caller and the log names it:
     # in these guests every callsite has a slot, so it must never happen
     # (it would also let a direct-call test pass through the shared path).
+    # The boot self-test of direct calls (patch 22) says when it passed:
+    # wherever the function_graph tracer's self-test ran, so did it.
+    if any(l.startswith("Testing tracer function_graph") for l in klog):
+        direct = any(DIRECT_SELFTEST in l for l in klog)
+        out.append({"suite": "guest", "name": "direct-call boot self-test ran",
+                    "result": "PASS" if direct else "FAIL",
+                    **({} if direct else {"detail": "no '%s' in the log"
+                                          % DIRECT_SELFTEST})})
     fallback = [l for l in klog if "calling it from ftrace_regs_caller" in l]
     out.append({"suite": "guest", "name": "every callsite reaches its target",
                 "result": "FAIL" if fallback else "PASS",
@@ -523,11 +535,13 @@ def cmd_parse(a):
     recs += parse_selftests(klog)
     recs += parse_kunit(klog, a.src)
     if any(os.path.basename(c) == "series.config" for c in a.config):
-        # The series' own KUnit suites (ARM64_INSN_KUNIT_TEST and
-        # ARM64_FTRACE_KUNIT_TEST, set by series.config) must have run, and
-        # none of their cases may skip: the base has no such suites, so the
-        # baseline would not notice.
-        for suite in ("arm64-insn", "arm64-ftrace-tramp"):
+        # The series' own KUnit suites (ARM64_INSN_KUNIT_TEST,
+        # ARM64_FTRACE_KUNIT_TEST with its callsite suite, and
+        # ARM64_FTRACE_DIRECT_KUNIT_TEST, set by series.config) must have
+        # run, and none of their cases may skip: the base has no such
+        # suites, so the baseline would not notice.
+        for suite in ("arm64-insn", "arm64-ftrace-tramp",
+                      "arm64-ftrace-callsite", "arm64-ftrace-direct"):
             ours = [r for r in recs if r["suite"] == "kunit" and
                     r["name"].startswith(suite + ".")]
             recs.append({"suite": "guest", "name": "KUnit %s ran" % suite,
