@@ -47,7 +47,7 @@ while [ $i -lt "$n" ]; do
 	if dmesg | grep -q 'Unable to handle kernel paging request'; then
 		echo "freeloop: abort in round $i, after $(($(cs) - t0)) cs"
 		tail -n 8 /tmp/freeloop.rec
-		dmesg | grep -E ' (pc|lr) : |ftarm_stress: oops at' | head -n 6
+		dmesg | grep -E ' (pc|lr) : |ftarm_faultdump: oops at' | head -n 6
 		exit 1
 	fi
 	[ $((i % 50)) != 0 ] || echo "freeloop: $i rounds, $(($(cs) - t0)) cs, $(cat $D/workers) hot calls"

@@ -4,6 +4,8 @@
 # (C=2) to the C files it touches, compared with the same files in the
 # base.  Incremental: one tree (build/src/bisect) steps through the
 # commits, so each step rebuilds only what the patch changed.
+# FROM=N and TO=M check only patches N..M (1-based), for a series whose
+# earlier patches were checked already and have not changed since.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -57,6 +59,7 @@ kmake "$BASE" "$BOBJ" prepare >"$logd/base-prepare.log" 2>&1 ||
 fail=0 i=0
 for c in $(git -C "$SRC" rev-list --reverse base..FETCH_HEAD); do
 	i=$((i + 1))
+	[ "$i" -ge "${FROM:-1}" ] && [ "$i" -le "${TO:-9999}" ] || continue
 	subj=$(git -C "$SRC" log -1 --format=%s "$c")
 	git -C "$SRC" checkout -q --detach "$c"
 	ALLOW_DROPPED=1 bash "$TOP/scripts/config.sh" "$SRC" "$OBJ" "${frags[@]}"
@@ -85,4 +88,4 @@ for c in $(git -C "$SRC" rev-list --reverse base..FETCH_HEAD); do
 	fi
 done
 [ $fail = 0 ] || die "bisect-check failed" "$logd"
-log "bisect-check: all $i patch(es) build on their own"
+log "bisect-check: patches ${FROM:-1}..$( [ "${TO:-9999}" -lt "$i" ] && echo "$TO" || echo "$i") of $i build on their own"

@@ -35,6 +35,7 @@ for k in ${KERNELS:-base series}; do
 	fr[$k]="${frags[*]}"
 	bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}"
 	bash "$TOP/scripts/build.sh" "$src" "$obj"
+	faultdump_module "$src" "$obj" "$k-bpf"
 	bash "$TOP/scripts/bpf-selftests.sh" "$src" "$obj" "$obj/bpf"
 	bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 done

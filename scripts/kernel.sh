@@ -31,6 +31,7 @@ all=("${frags[@]}")
 if [ -z "${KERNEL_BUILT:-}" ]; then
 	bash "$TOP/scripts/config.sh" "$src" "$obj" "${all[@]}"
 	bash "$TOP/scripts/build.sh" "$src" "$obj"
+	faultdump_module "$src" "$obj" "$kernel"
 	bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 fi
 [ "$stages" = build ] && exit 0

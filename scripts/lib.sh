@@ -101,3 +101,25 @@ ext_modules() {
 	{ "${mk[@]}" modules && "${mk[@]}" INSTALL_MOD_PATH="$obj/modinstall" \
 		INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod modules_install; } >"$logf" 2>&1
 }
+
+# faultdump_module SRC OBJ NAME [MAKE ARGUMENT...]: build and install
+# guest/modules/ftarm_faultdump.ko for the kernel in OBJ (ext_modules; NAME
+# names the log). guest/init loads it first: at an oops that an ftrace
+# callsite led to, it prints the callsite as memory holds it, so that such
+# a fault under test says whether an update missed the callsite.
+faultdump_module() {
+	local src=$1 obj=$2 name=$3 f
+	shift 3
+	local mod=$obj/ftarm-faultdump logf=$LOGS/build-$name-faultdump.log
+	mkdir -p "$mod"
+	for f in ftarm_faultdump.c ftarm_route.h; do
+		cmp -s "$TOP/guest/modules/$f" "$mod/$f" || cp "$TOP/guest/modules/$f" "$mod/"
+	done
+	echo 'obj-m := ftarm_faultdump.o' >"$mod/Kbuild"
+	log "ftarm_faultdump.ko for $name (log $logf)"
+	ext_modules "$src" "$obj" "$mod" "$logf" W=1 "$@" ||
+		die "ftarm_faultdump does not build against $name" "$logf" "fix guest/modules/"
+	if grep -m 5 'warning:' "$logf" >&2; then
+		die "ftarm_faultdump builds with warnings against $name" "$logf" "fix guest/modules/"
+	fi
+}

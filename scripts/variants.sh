@@ -229,6 +229,7 @@ for v in "${names[@]}"; do
 		else
 			log "variants: $v: without configs/bpf.config (VARIANT_BPF=0): no BPF selftests (make bpf-selftests)"
 		fi
+		EXT_CC="ccache clang" faultdump_module "$src" "$obj" "series-$v" LLVM=1
 		bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 		[ -n "${VARIANT_BUILD_ONLY:-}" ] && continue
 		boot_wait

@@ -41,11 +41,6 @@
  * that an RCU-tasks grace period cannot end until it stops: a filter
  * write that waits for one waits that long (the wait-unlocked check).
  *
- * While loaded, the module prints, at any oops whose link register is in
- * one of its functions, the instruction before that return address as
- * memory holds it: what the CPU should have run to get there (a BL, or
- * the NOP that replaced it), for guest/freeloop.sh.
- *
  * Reading .../slots says, for the callsite slot of a kernel function
  * (wake_up_process()) and of one of this module (ftarm_counted_0()), found
  * by decoding the veneer before the function, whether a plain kernel store
@@ -66,12 +61,10 @@
 
 #include <linux/atomic.h>
 #include <linux/bitops.h>
-#include <linux/sizes.h>
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/ftrace.h>
-#include <linux/kdebug.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
@@ -81,6 +74,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/insn.h>
+
+#include "ftarm_route.h"
 
 #define NR_COUNTED	4
 #define NR_HOT		4
@@ -169,32 +164,6 @@ static int calls_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(calls);
 
 /*
- * The slot that the veneer before @func loads (ADRP X16; LDR X16, [X16, #off];
- * BR X16, the three instructions before the function), or NULL.
- */
-static u64 *veneer_slot(unsigned long func)
-{
-	u32 adrp, ldr, br;
-	s64 page;
-
-	if (copy_from_kernel_nofault(&adrp, (void *)(func - 12), 4) ||
-	    copy_from_kernel_nofault(&ldr, (void *)(func - 8), 4) ||
-	    copy_from_kernel_nofault(&br, (void *)(func - 4), 4))
-		return NULL;
-	adrp = le32_to_cpu(adrp);
-	ldr = le32_to_cpu(ldr);
-	br = le32_to_cpu(br);
-	if ((adrp & 0x9f00001f) != 0x90000010 ||	/* ADRP X16 */
-	    (ldr & 0xffc003ff) != 0xf9400210 ||		/* LDR X16, [X16] */
-	    br != 0xd61f0200)				/* BR X16 */
-		return NULL;
-
-	/* immhi:immlo, a signed count of 4 KiB pages */
-	page = sign_extend64((((adrp >> 5) & 0x7ffff) << 2) | ((adrp >> 29) & 3), 20) * SZ_4K;
-	return (u64 *)(((func - 12) & ~0xfffUL) + page + ((ldr >> 10) & 0xfff) * 8);
-}
-
-/*
  * A plain kernel store of @val to @p, which faults if @p is read-only
  * (copy_to_kernel_nofault() does the same, but is not exported).
  */
@@ -211,7 +180,7 @@ fault:
 
 static const char *slot_state(unsigned long func)
 {
-	u64 *slot = veneer_slot(func);
+	u64 *slot = ftarm_veneer_slot(func);
 	u64 val;
 
 	if (!slot || copy_from_kernel_nofault(&val, slot, sizeof(val)))
@@ -220,48 +189,23 @@ static const char *slot_state(unsigned long func)
 	return store_faults(slot, val) ? "read-only" : "writable";
 }
 
-/* The target of @insn at @pc if it is a BL, else 0 */
-static unsigned long bl_target(unsigned long pc, u32 insn)
-{
-	if (!aarch64_insn_is_bl(insn))
-		return 0;
-	return pc + sign_extend64((insn & 0x03ffffff) << 2, 27);
-}
-
-/*
- * Where the callsite of @func leads (see "route" above). The callsite is
- * the first BL or NOP among the first three instructions of the function
- * (after a BTI C and the MOV X9, LR of the 5,3 layout).
- */
+/* Where the callsite of @func leads (see "route" above) */
 static void route_show_one(struct seq_file *m, const char *name,
 			   unsigned long func)
 {
-	unsigned long pc, target;
-	u64 *slot, val;
-	u32 insn;
+	static const char * const kinds[] = {
+		[FTARM_ROUTE_UNKNOWN] = "unknown",
+		[FTARM_ROUTE_NOP] = "nop",
+		[FTARM_ROUTE_DIRECT] = "direct",
+		[FTARM_ROUTE_VENEER] = "veneer",
+	};
+	unsigned long site, to = 0;
+	enum ftarm_route r = ftarm_route(func, &site, &to);
 
-	for (pc = func; pc < func + 12; pc += 4) {
-		if (copy_from_kernel_nofault(&insn, (void *)pc, 4))
-			break;
-		insn = le32_to_cpu(insn);
-		if (insn == 0xd503201f) {			/* NOP */
-			seq_printf(m, "%s nop\n", name);
-			return;
-		}
-		target = bl_target(pc, insn);
-		if (!target)
-			continue;
-		if (target != func - 12) {
-			seq_printf(m, "%s direct 0x%lx\n", name, target);
-			return;
-		}
-		slot = veneer_slot(func);
-		if (!slot || copy_from_kernel_nofault(&val, slot, sizeof(val)))
-			break;
-		seq_printf(m, "%s veneer 0x%llx\n", name, val);
-		return;
-	}
-	seq_printf(m, "%s unknown\n", name);
+	if (r == FTARM_ROUTE_DIRECT || r == FTARM_ROUTE_VENEER)
+		seq_printf(m, "%s %s 0x%lx\n", name, kinds[r], to);
+	else
+		seq_printf(m, "%s %s\n", name, kinds[r]);
 }
 
 static unsigned long route_at;
@@ -765,43 +709,10 @@ static const struct file_operations setf_fops = {
 	.release = single_release,
 };
 
-/*
- * At an oops whose link register is in this module (a call from one of its
- * callsites that ended in an abort, such as a branch into a freed
- * trampoline), print the instruction before the return address as it is
- * in memory now, and where a BL there would go.
- */
-static int ftarm_die(struct notifier_block *nb, unsigned long action,
-		     void *data)
-{
-	struct die_args *args = data;
-	unsigned long lr, target;
-	u32 insn;
-
-	if (action != DIE_OOPS || !args->regs)
-		return NOTIFY_DONE;
-	lr = args->regs->regs[30];
-	if (!within_module(lr, THIS_MODULE) ||
-	    copy_from_kernel_nofault(&insn, (void *)(lr - 4), 4))
-		return NOTIFY_DONE;
-	insn = le32_to_cpu(insn);
-	target = bl_target(lr - 4, insn);
-	pr_emerg("oops at pc 0x%lx: in memory, the instruction before lr %pS is %08x (%s 0x%lx)\n",
-		 instruction_pointer(args->regs), (void *)lr, insn,
-		 target ? "a BL to" : "not a BL", target);
-	return NOTIFY_DONE;
-}
-
-static struct notifier_block ftarm_die_nb = {
-	.notifier_call = ftarm_die,
-};
-
 static struct dentry *dir;
 
 static int __init ftarm_stress_init(void)
 {
-	int ret;
-
 	dir = debugfs_create_dir("ftarm_stress", NULL);
 	debugfs_create_file("call", 0200, dir, NULL, &call_fops);
 	debugfs_create_file("calls", 0444, dir, NULL, &calls_fops);
@@ -812,15 +723,11 @@ static int __init ftarm_stress_init(void)
 	debugfs_create_file("setfilter", 0600, dir, NULL, &setf_fops);
 	debugfs_create_file("slots", 0444, dir, NULL, &slots_fops);
 	debugfs_create_file("route", 0644, dir, NULL, &route_fops);
-	ret = register_die_notifier(&ftarm_die_nb);
-	if (ret)
-		debugfs_remove_recursive(dir);
-	return ret;
+	return 0;
 }
 
 static void __exit ftarm_stress_exit(void)
 {
-	unregister_die_notifier(&ftarm_die_nb);
 	debugfs_remove_recursive(dir);
 	mutex_lock(&threads_lock);
 	threads_stop(&workers);
