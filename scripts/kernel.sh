@@ -36,11 +36,13 @@ if [ -z "${KERNEL_BUILT:-}" ]; then
 fi
 [ "$stages" = build ] && exit 0
 # The modes boot side by side: a guest running ftracetest keeps about one
-# vCPU busy, and the machine has two cores. GUEST_TCG=single runs each
-# guest's vCPUs on one host thread (QEMU's default: a thread a vCPU), out of
-# the reach of QEMU 7.2's multi-threaded TCG keeping a stale translation of
-# a callsite that another vCPU rewrote (README, "QEMU and cross-modified
-# code"), at the cost of a slower run.
+# vCPU busy, and the machine has two cores. Each guest's vCPUs run on one
+# host thread (GUEST_TCG=single, the default): QEMU 7.2's multi-threaded TCG
+# (GUEST_TCG=multi, QEMU's own default) keeps running translations of code
+# that another vCPU rewrote, after the synchronizing IPI, with no ftrace
+# involved (README, "QEMU and cross-modified code": guest/xmc.sh), and then
+# branches from a callsite that memory holds as a NOP into a trampoline that
+# was freed long before, as ftarm_faultdump showed in direct/ftrace-direct.tc.
 # The far mode (ftrace_tramp_far=1) changes only what the callsites and
 # trampolines of ftrace_ops hold: its guest runs the cases that register
 # ops (FAR_TESTS, paths under test.d), the near one the whole suite
@@ -65,7 +67,7 @@ selection() {
 }
 pids=()
 for mode in $modes; do
-	FTRACETEST=$(selection "$mode") TCG=${GUEST_TCG:-multi} \
+	FTRACETEST=$(selection "$mode") TCG=${GUEST_TCG:-single} \
 		bash "$TOP/scripts/boot.sh" "$kernel" "$mode" "$stages" &
 	pids+=($!)
 done

@@ -233,7 +233,7 @@ for v in "${names[@]}"; do
 		bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 		[ -n "${VARIANT_BUILD_ONLY:-}" ] && continue
 		boot_wait
-		FTRACETEST=$BTI_TESTS TCG=${GUEST_TCG:-multi} \
+		FTRACETEST=$BTI_TESTS TCG=${GUEST_TCG:-single} \
 			bash "$TOP/scripts/boot.sh" series-$v far ftracetest &
 		boot_pid=$! boot_v=$v boot_frags=("${frags[@]}" "${vfrags[@]}")
 	fi
