@@ -10,7 +10,8 @@
  * the text-poke fixmap, then the cache maintenance to the point of
  * unification), kick_all_cpus_sync() (an IPI that every other CPU takes: an
  * exception, which is a context synchronization event), and then publishes
- * k with a store-release. Meanwhile a kernel thread on every other CPU loads
+ * k with a store-release; the patcher stays on its CPU (migrate_disable()),
+ * which no runner shares. Meanwhile a kernel thread on every other CPU loads
  * the published k with a load-acquire and then calls the function. Any CPU
  * that has taken the IPI after the write must then execute the new
  * instruction (Arm ARM, "Concurrent modification and execution of
@@ -131,6 +132,11 @@ static int __init ftarm_xmc_init(void)
 	if (!threads)
 		return -ENOMEM;
 
+	/*
+	 * The patcher stays on its CPU: kick_all_cpus_sync() skips it, and the
+	 * ISB of its own (after the write's cache maintenance) covers only it.
+	 */
+	migrate_disable();
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
 		if (cpu == smp_processor_id())
@@ -153,12 +159,14 @@ static int __init ftarm_xmc_init(void)
 		if (ret)
 			break;
 		kick_all_cpus_sync();
+		isb();
 		/* After the IPI: a runner that sees k has taken it */
 		smp_store_release(&epoch, k);
 		if (!(k & 255))
 			cond_resched();
 	}
 	WRITE_ONCE(stop, true);
+	migrate_enable();
 	while (atomic_read(&running))
 		msleep(1);
 	for_each_possible_cpu(cpu)
