@@ -96,6 +96,11 @@ parse_console() {
 ext_modules() {
 	local src=$1 obj=$2 dir=$3 logf=$4
 	shift 4
+	# Link every .ko again: an external module's .ko does not depend on
+	# vmlinux, so one whose source did not change keeps the split BTF it
+	# got from an earlier vmlinux, whose type ids the new one no longer
+	# matches ("failed to validate module BTF: -22" at load).
+	rm -f "$dir"/*.ko
 	local mk=(make -C "$src" O="$obj" ARCH=arm64 CROSS_COMPILE=$CROSS LOCALVERSION=
 		CC="${EXT_CC:-ccache ${CROSS}gcc}" M="$dir" "$@")
 	{ "${mk[@]}" modules && "${mk[@]}" INSTALL_MOD_PATH="$obj/modinstall" \
