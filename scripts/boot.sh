@@ -47,7 +47,7 @@ esac
 # shellcheck disable=SC2206 # split on purpose
 [ -n "${QEMU_EXTRA:-}" ] && extra+=($QEMU_EXTRA)
 
-log "boot: $name ($mode${TCG:+, TCG $TCG}): running '$run' (timeout ${timeout}s, console $console)"
+log "boot: $name ($mode${TCG:+, TCG $TCG}${QEMU_ICOUNT:+, -icount $QEMU_ICOUNT}): running '$run' (timeout ${timeout}s, console $console)"
 : >"$console"
 qemu-system-aarch64 -M virt,gic-version=3 -cpu max,pauth-impdef=on \
 	-smp "${GUEST_CPUS:-2}" -m "${GUEST_MEM:-2G}" -nic none -display none \

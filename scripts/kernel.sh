@@ -68,6 +68,7 @@ selection() {
 pids=()
 for mode in $modes; do
 	FTRACETEST=$(selection "$mode") TCG=${GUEST_TCG:-single} \
+		QEMU_ICOUNT=$(ftracetest_icount "$stages") \
 		bash "$TOP/scripts/boot.sh" "$kernel" "$mode" "$stages" &
 	pids+=($!)
 done

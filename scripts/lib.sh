@@ -43,6 +43,26 @@ tcg_mode() {
 	case " $2 " in *" $1 "*) echo single ;; *) echo multi ;; esac
 }
 
+# ftracetest_icount STAGES: the -icount (scripts/boot.sh QEMU_ICOUNT) of a
+# guest that runs STAGES: GUEST_ICOUNT (default shift=0,sleep=off: one
+# guest nanosecond an instruction, idle time skipped) when they include
+# ftracetest, else the caller's QEMU_ICOUNT. Without -icount the guest's
+# clock is the host's, and under TCG=single QEMU runs a busy vCPU for up to
+# 100 ms before the next one gets the host thread, so the cases that time
+# the guest (preemptirq/irqsoff_tracer.tc wants a latency of 500000 to
+# 599999 us for a 500 ms delay) depend on the host's load and on the other
+# vCPU: CI failed that case once. Under -icount the vCPUs take turns up to
+# the next timer deadline and the clock counts only what the guest ran. It
+# costs time: the near guest's ftracetest took 1078 s instead of 781 s
+# here. GUEST_ICOUNT= (empty) boots on the host's clock.
+ftracetest_icount() {
+	if [[ $1 == *ftracetest* ]]; then
+		echo "${GUEST_ICOUNT-shift=0,sleep=off}"
+	else
+		echo "${QEMU_ICOUNT:-}"
+	fi
+}
+
 run_logged() {
 	local logf=$1; shift
 	if ! "$@" >"$logf" 2>&1; then

@@ -234,6 +234,7 @@ for v in "${names[@]}"; do
 		[ -n "${VARIANT_BUILD_ONLY:-}" ] && continue
 		boot_wait
 		FTRACETEST=$BTI_TESTS TCG=${GUEST_TCG:-single} \
+			QEMU_ICOUNT=$(ftracetest_icount ftracetest) \
 			bash "$TOP/scripts/boot.sh" series-$v far ftracetest &
 		boot_pid=$! boot_v=$v boot_frags=("${frags[@]}" "${vfrags[@]}")
 	fi
