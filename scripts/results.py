@@ -539,12 +539,14 @@ def cmd_parse(a):
     recs += parse_kunit(klog, a.src)
     if any(os.path.basename(c) == "series.config" for c in a.config):
         # The series' own KUnit suites (ARM64_INSN_KUNIT_TEST,
-        # ARM64_FTRACE_KUNIT_TEST with its callsite suite, and
-        # ARM64_FTRACE_DIRECT_KUNIT_TEST, set by series.config) must have
+        # ARM64_FTRACE_KUNIT_TEST with its callsite suite,
+        # ARM64_FTRACE_DIRECT_KUNIT_TEST and
+        # ARM64_KPROBES_FTRACE_KUNIT_TEST, set by series.config) must have
         # run, and none of their cases may skip: the base has no such
         # suites, so the baseline would not notice.
         for suite in ("arm64-insn", "arm64-ftrace-tramp",
-                      "arm64-ftrace-callsite", "arm64-ftrace-direct"):
+                      "arm64-ftrace-callsite", "arm64-ftrace-direct",
+                      "arm64-kprobes-ftrace"):
             ours = [r for r in recs if r["suite"] == "kunit" and
                     r["name"].startswith(suite + ".")]
             recs.append({"suite": "guest", "name": "KUnit %s ran" % suite,

@@ -48,7 +48,7 @@ names=("$@")
 BTI_TESTS=${BTI_TESTS:-"ftrace/func-tramp-instances.tc ftrace/func-tramp-shared.tc
 	ftrace/fgraph-tramp.tc ftrace/func-tramp-module.tc
 	ftrace/func-tramp-kprobe.tc ftrace/func-tramp-veneer-kprobe.tc ftrace/func-tramp-pid.tc
-	kprobe/kretprobe_args.tc kprobe/probepoint.tc
+	kprobe/kretprobe_args.tc kprobe/probepoint.tc kprobe/kprobe_ftrace_entry.tc
 	ftrace/func_set_ftrace_file.tc ftrace/fgraph-filter.tc ftrace/func-filter-glob.tc
 	ftrace/func_mod_trace.tc ftrace/func-filter-pid.tc ftrace/func_profiler.tc
 	instances/instance-event.tc kprobe/kprobe_args.tc
