@@ -3,7 +3,10 @@
 # the matrix given as ftarm.bench=R/I/S,R/I/S,... on the kernel command
 # line (relevant ops, irrelevant ops, save_regs), one insmod of
 # ftarm.bench_calls timed calls a point; the module prints one
-# "ftrace-ops-bench: ..." line a point, which the host reads.  Then time,
+# "ftrace-ops-bench: ..." line a point, which the host reads.  Then the
+# static points, an empty BPF fentry program and each kind of probe
+# (guest/modules/ftarm_kpbench.c) alone on the sample's function, timed
+# by the sample's rerun parameter.  Then time,
 # ftarm.bench_reps times, enabling the function tracer on every function
 # and disabling it again, between marks written to /dev/kmsg, whose
 # timestamps the host reads.  Meant for QEMU -icount, where guest
@@ -104,6 +107,63 @@ else
 	echo "bench: fentry point failed (no /bpf/test_progs, or the module did not load)"
 	rc=1
 fi
+
+# One probe alone on the same function (guest/modules/ftarm_kpbench.c),
+# timed by the module's rerun parameter as the fentry point is: a kprobe,
+# a kretprobe, an fprobe, and an fprobe with an exit handler too. The
+# module prints what serves a kprobe ("[FTRACE]" or "BRK") at load, and
+# its hits and misses at removal; a probe that missed calls, or ran in
+# fewer calls than were timed, fails the point. "cannot attach" where the
+# kernel has no fprobe (the base). The sleep is the static points' (the
+# series installs a callsite's trampoline only after a grace period of
+# RCU-tasks).
+probe_point() { # mode
+	if ! modprobe ftrace-ops-bench nr_relevant=0 nr_irrelevant=0 save_regs=0 \
+		nr_calls="$calls"; then
+		echo "bench: probe $1 failed (ftrace-ops-bench did not load)"
+		rc=1
+		return
+	fi
+	if modprobe ftarm_kpbench mode="$1" 2>/tmp/kpbench.err; then
+		dmesg | grep "ftarm_kpbench: $1: registered " | tail -n 1
+		sleep 1
+		if echo "$calls" >/sys/module/ftrace_ops_bench/parameters/rerun; then
+			echo "bench: probe $1: $(dmesg | grep 'ftrace-ops-bench: rerun' | tail -n 1)"
+		else
+			echo "bench: probe $1 failed (rerun)"
+			rc=1
+		fi
+		if ! rmmod ftarm_kpbench; then
+			echo "bench: probe $1 failed (rmmod ftarm_kpbench)"
+			rc=1
+		fi
+		out=$(dmesg | grep "ftarm_kpbench: $1: unregistered " | tail -n 1)
+		echo "$out"
+		hits=$(echo "$out" | sed -n 's/.* hits=\([0-9]*\).*/\1/p')
+		missed=$(echo "$out" | sed -n 's/.* missed=\([0-9]*\).*/\1/p')
+		if [ -z "$hits" ] || [ "$hits" -lt "$calls" ] || [ "$missed" != 0 ]; then
+			echo "bench: probe $1 failed (hits '$hits' for $calls calls, missed '$missed')"
+			rc=1
+		fi
+	else
+		why=$(dmesg | sed -n "s/.*ftarm_kpbench: $1: cannot attach: //p" | tail -n 1)
+		if [ -n "$why" ]; then
+			echo "bench: probe $1: cannot attach ($why)"
+		else
+			echo "bench: probe $1 failed (ftarm_kpbench did not load)"
+			cat /tmp/kpbench.err
+			dmesg | grep 'ftarm_kpbench' | tail -n 3
+			rc=1
+		fi
+	fi
+	if ! rmmod ftrace-ops-bench; then
+		echo "bench: probe $1 failed (rmmod ftrace-ops-bench)"
+		rc=1
+	fi
+}
+for mode in kprobe kretprobe fprobe fprobe_exit; do
+	probe_point $mode
+done
 
 echo "bench: functions $(wc -l <$t/available_filter_functions)"
 n=0

@@ -15,6 +15,9 @@
 #             between function, function_graph and nop, and loads and
 #             unloads ftarm_victim.ko while an instance traces it (its
 #             events counted exactly too);
+#   kprobe-churn  makes, enables and removes a kprobe and a kretprobe on a
+#             counted function that the churn's instances also trace, the
+#             events of both counted against the calls made;
 #   bpf-churn with test_progs in the guest (the BPF kernel) and TCG=single,
 #             runs ftarm_direct's churn, churn_shared and modify again and
 #             again: BPF direct calls attached and detached, shared with
@@ -343,6 +346,61 @@ mkinst chkA ftarm_counted_1 || fail "setup: instance chkA"
 mkinst chkB 'ftarm_counted_1 ftarm_counted_2' || fail "setup: instance chkB"
 checker counted-own 0 200 $T/instances/chk0 &
 checker counted-shared 1 200 $T/instances/chkA $T/instances/chkB &
+# kprobe-churn: a kprobe and a kretprobe on ftarm_counted_3, which the
+# churn's instances trace at times (toggle, churnf), so that its callsite
+# is shared between their ops and the kprobe ops: made, enabled in
+# instance kpc, N calls counted exactly in both events, disabled and
+# removed, round after round until stop. The series serves both from the
+# callsite ([FTRACE] in the kprobes list, which each round checks), the
+# kretprobe returning through the rethook; disarming does not wait for
+# tasks (FTRACE_OPS_FL_LATE_CALLS), the last probe's ops then goes with
+# its trampoline.
+kp_round() { # IT N
+	kc=$T/instances/kpc
+	if ! echo 'p:ftarm/kpchurn ftarm_counted_3' >>$T/kprobe_events ||
+		! echo 'r:ftarm/krchurn ftarm_counted_3' >>$T/kprobe_events; then
+		echo "round $1: cannot make the probes" >>$W/kp-bad
+		return 1
+	fi
+	grep -q "ftarm_counted_3+0x0 .*\[FTRACE\]" /sys/kernel/debug/kprobes/list &&
+		kp_ftrace=$((kp_ftrace + 1))
+	: >$kc/trace
+	if ! echo 1 >$kc/events/ftarm/kpchurn/enable ||
+		! echo 1 >$kc/events/ftarm/krchurn/enable; then
+		echo "round $1: cannot enable the probes" >>$W/kp-bad
+		return 1
+	fi
+	before=$(calls 3)
+	taskset -c $(($1 % ncpu)) sh -c "echo '3 $2' >$D/call"
+	after=$(calls 3)
+	echo 0 >$kc/events/ftarm/kpchurn/enable
+	echo 0 >$kc/events/ftarm/krchurn/enable
+	kp=$(grep -c ' kpchurn: ' $kc/trace)
+	kr=$(grep -c ' krchurn: ' $kc/trace)
+	lost=$(cat $kc/per_cpu/cpu*/stats | awk '/^overrun:/ { n += $2 } END { print n + 0 }')
+	if ! echo '-:ftarm/kpchurn' >>$T/kprobe_events ||
+		! echo '-:ftarm/krchurn' >>$T/kprobe_events; then
+		echo "round $1: cannot remove the probes" >>$W/kp-bad
+		return 1
+	fi
+	[ $((after - before)) = "$2" ] && [ "$kp" = "$2" ] && [ "$kr" = "$2" ] &&
+		[ "$lost" = 0 ] && return 0
+	echo "round $1: $((after - before)) calls of $2, kprobe $kp, kretprobe $kr events, overrun $lost" >>$W/kp-bad
+	return 1
+}
+kp_checker() {
+	kp_it=0 kp_bad=0 kp_ftrace=0
+	while [ ! -f $W/stop ]; do
+		kp_it=$((kp_it + 1))
+		kp_round $kp_it 200 || kp_bad=$((kp_bad + 1))
+	done
+	echo "$kp_it $kp_bad $kp_ftrace" >$W/kp-churn
+}
+if mkdir $T/instances/kpc && echo 2048 >$T/instances/kpc/buffer_size_kb; then
+	kp_checker &
+else
+	fail "setup: instance kpc"
+fi
 # BPF beside the churn: ftarm_direct's attach/detach churn (exact: a call
 # made while attached is seen, one made while detached is not, alone and
 # shared with an instance) and its modify subtest (each call counted once
@@ -557,6 +615,17 @@ else
 	else
 		fail "bpf-churn: $bad of $((runs + bad)) runs of ftarm_direct's churn, churn_shared and modify beside the churn failed"
 		grep -a -E 'FAIL|ftarm_direct|Summary' $W/bpf-churn.failed 2>/dev/null | head -n 20
+	fi
+fi
+if [ ! -f $W/kp-churn ]; then
+	fail "kprobe-churn: the checker did not finish"
+else
+	read -r kp_it kp_bad kp_ftrace <$W/kp-churn
+	if [ "$kp_it" -gt 0 ] && [ "$kp_bad" = 0 ] && [ "$kp_ftrace" = "$kp_it" ]; then
+		pass "kprobe-churn: $kp_it rounds of a kprobe and a kretprobe on ftarm_counted_3 made, enabled, counted exactly (200 calls each) and removed beside the churn, served by ftrace in each"
+	else
+		fail "kprobe-churn: $kp_bad of $kp_it rounds with wrong counts or failed writes, served by ftrace in $kp_ftrace"
+		head -n 5 $W/kp-bad 2>/dev/null
 	fi
 fi
 for c in counted-own counted-shared; do

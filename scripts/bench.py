@@ -9,8 +9,8 @@ Every figure comes from a console: the ftrace-ops-bench lines of the bench
 stage, the kernel log's timestamps (QEMU -icount shift=0,sleep=off: one
 nanosecond a guest instruction, plus the idle time the clock skips) and
 `size` of each vmlinux.  A point of the matrix missing from a console, a
-failed point, a missing mark or a stage that did not end with rc=0 is an
-error: nothing is filled in.
+failed point, a missing static, fentry or probe point, a missing mark or a
+stage that did not end with rc=0 is an error: nothing is filled in.
 
 The targets of the benchmark issue are evaluated and shown (met or
 missed), never asserted: make bench fails only on missing data.
@@ -35,6 +35,15 @@ STATIC_RE = re.compile(r'^bench: static (\w+): .* per_call_ns_1dp=(\d+\.\d)')
 # guest/bench.sh's BPF point: the module's rerun line, or why there is none.
 FENTRY_RE = re.compile(r'^bench: fentry: (?:.* per_call_ns_1dp=(\d+\.\d)'
                        r'|cannot attach \((.*)\))')
+# Its probe points (guest/modules/ftarm_kpbench.c), each alone on the same
+# function: the module's rerun line, or why the probe cannot attach; and,
+# for the kprobes, what serves the probe, from ftarm_kpbench's line at load.
+PROBES = ('kprobe', 'kretprobe', 'fprobe', 'fprobe_exit')
+KPROBES = ('kprobe', 'kretprobe')
+PROBE_RE = re.compile(r'^bench: probe (\w+): (?:.* per_call_ns_1dp=(\d+\.\d)'
+                      r'|cannot attach \((.*)\))')
+PROBE_VIA_RE = re.compile(r'ftarm_kpbench: (\w+): registered on .*: '
+                          r'(\[FTRACE\]|BRK)$')
 
 
 class BenchError(Exception):
@@ -118,6 +127,7 @@ def parse(console, matrix):
                    for m in map(FENTRY_RE.match, bench) if m), None)
     if fentry is None:
         raise BenchError(f'{console}: no result for the BPF fentry point')
+    probes, via = parse_probes(console, bench)
     funcs = next((int(m.group(1)) for m in map(FUNCS_RE.match, bench) if m), None)
     if console.endswith('-far-bench.log') and not any(FAR_ON in ln for ln in dmesg):
         raise BenchError(f'{console}: far mode did not take effect '
@@ -152,7 +162,30 @@ def parse(console, matrix):
         'boot_to_init_ms': round(init * 1e3, 3),
         'reset_to_stage_ms': round(cnt / 1e6, 3),
         'enable_ms': times['enable'], 'disable_ms': times['disable'],
+        'probes': probes, 'probes_via': via,
     }
+
+
+def parse_probes(console, bench):
+    """The probe points: instructions a call (the rerun line's figure, as
+    for fentry) or "cannot attach (why)", and what served each kprobe."""
+    probes, via = {}, {}
+    for ln in bench:
+        m = PROBE_RE.match(ln)
+        if m and m.group(1) not in probes:
+            probes[m.group(1)] = (float(m.group(2)) if m.group(2) else
+                                  'cannot attach (%s)' % m.group(3))
+        m = PROBE_VIA_RE.search(ln)
+        if m and m.group(1) not in via:
+            via[m.group(1)] = m.group(2)
+    for p in PROBES:
+        if p not in probes:
+            raise BenchError(f'{console}: no result for the probe point {p}')
+        if p in KPROBES and isinstance(probes[p], float) and p not in via:
+            raise BenchError(f'{console}: the probe point {p} has no '
+                             'ftarm_kpbench line saying what served it')
+    return ({p: probes[p] for p in PROBES},
+            {p: via[p] for p in KPROBES if p in via})
 
 
 def targets(k):
@@ -269,6 +302,7 @@ def write_md(path, k, matrix, tg):
     w.append('| one ftrace ops (1+0) | ' + ' | '.join(
         '-' if x is None else f'{x:,.1f}' for x in p10) + ' |')
     w.append('')
+    write_md_probes(w, k, cols)
     w.append('### Kernel')
     w.append('')
     w.append('| | ' + ' | '.join(c for _, c in cols) + ' |')
@@ -303,6 +337,42 @@ def write_md(path, k, matrix, tg):
     w.append('')
     with open(path, 'w') as f:
         f.write('\n'.join(w))
+
+
+def write_md_probes(w, k, cols):
+    """The probe points, after the fentry one: same unit, same timing."""
+    w.append('### One kprobe, kretprobe or fprobe')
+    w.append('')
+    w.append('One probe alone on the same function '
+             '(`guest/modules/ftarm_kpbench.c`, registered once the module '
+             'is loaded, timed by its `rerun` parameter, as the fentry '
+             'program): a kprobe with a pre-handler, a kretprobe with a '
+             'return handler and no entry handler, an fprobe with an entry '
+             'handler, and an fprobe with an exit handler too '
+             '(`fprobe_exit`); each handler only counts. A kprobe on a '
+             'function\'s entry is a `BRK` exception and a single-step on '
+             'the base, and is served by the function\'s ftrace callsite '
+             'with the series (`[FTRACE]`, as the kprobes list shows it). '
+             'fprobe needs the architecture\'s rethook, which 6.1 arm64 does '
+             'not have, so the base cannot attach one.')
+    w.append('')
+    w.append('| probe | ' + ' | '.join(c for _, c in cols)
+             + ' | series / base |')
+    w.append('|---|' + '--:|' * (len(cols) + 1))
+    for p in PROBES:
+        v = [k[c]['probes'][p] for c, _ in cols]
+        cells = []
+        for (c, _), x in zip(cols, v):
+            if not isinstance(x, float):
+                cells.append(str(x))
+            elif p in k[c]['probes_via']:
+                cells.append(f'{x:,.1f} {k[c]["probes_via"][p]}')
+            else:
+                cells.append(f'{x:,.1f}')
+        ratio = (f'{v[1] / v[0]:.2f}x' if isinstance(v[0], float)
+                 and isinstance(v[1], float) else '-')
+        w.append(f'| {p} | ' + ' | '.join(cells) + f' | {ratio} |')
+    w.append('')
 
 
 def plot(path, k, results):

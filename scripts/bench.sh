@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench: make bench.  Builds the unpatched base and the series with the
 # same configuration (configs/base, ftrace and bench), builds the series'
-# ftrace-ops-bench sample out of tree against each, boots base, series and
+# ftrace-ops-bench sample and our probe module (guest/modules/
+# ftarm_kpbench.c) out of tree against each, boots base, series and
 # the series in forced-far mode under QEMU -icount shift=0,sleep=off (the
 # guest clock counts executed instructions: deterministic, independent of
 # the host and of its load, so the guests run side by side), runs
@@ -52,6 +53,24 @@ for k in base series; do
 	log "bench: ftrace-ops-bench.ko for $k (log $logf)"
 	ext_modules "$src" "$obj" "$mod" "$logf" ||
 		die "the benchmark module does not build against $k" "$logf"
+	# The probe points' module (guest/modules/ftarm_kpbench.c), from its
+	# own directory so that only it is built, installed beside the sample
+	# for the initramfs; W=1 and no warning, as the other harness modules.
+	mod=$obj/kpbench logf=$LOGS/build-bench-$k-kpbench.log
+	mkdir -p "$mod"
+	kpb=$TOP/guest/modules/ftarm_kpbench.c
+	cmp -s "$kpb" "$mod/ftarm_kpbench.c" || cp "$kpb" "$mod/"
+	echo 'obj-m := ftarm_kpbench.o' >"$mod/Kbuild"
+	log "bench: ftarm_kpbench.ko for $k (log $logf)"
+	ext_modules "$src" "$obj" "$mod" "$logf" W=1 || {
+		grep -m 10 -E 'error:|warning:' "$logf" >&2 || tail -n 20 "$logf" >&2
+		die "ftarm_kpbench does not build against $k" "$logf" \
+			"fix guest/modules/ftarm_kpbench.c"
+	}
+	if grep -m 5 'warning:' "$logf" >&2; then
+		die "ftarm_kpbench builds with warnings against $k" "$logf" \
+			"fix guest/modules/ftarm_kpbench.c"
+	fi
 	BPF_TESTS=ftarm_bench bash "$TOP/scripts/bpf-selftests.sh" "$src" "$obj" "$obj/bpf"
 	bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 done

@@ -145,6 +145,8 @@ def known_base_reports(lines):
 
 # guest/stress.sh: one line a check.
 STRESS = re.compile(r"^stress: (PASS|FAIL|SKIP): ([\w-]+)")
+# guest/probes.sh: "probes: RESULT: what -- figures"
+PROBES = re.compile(r"^probes: (PASS|FAIL|UNSUPPORTED): (.*?)(?: -- (.*))?$")
 
 
 # guest/bpf.sh: test_progs' "#N name:RESULT" and "#N/M name/sub:RESULT".
@@ -352,6 +354,13 @@ def feature_checks(kernel, recs, klog):
              "name": "SKIP of test_progs %s" % r["name"]}
             for r in recs if r["suite"] == "test_progs" and
             r["result"] == "SKIP"]
+    # guest/bpf.sh leaves the kprobe_multi tests out only on a kernel
+    # without fprobe: the series has it (its rethook), so they must run.
+    out += [{"suite": "guest", "result": "FAIL",
+             "name": "UNSUPPORTED of test_progs %s" % r["name"]}
+            for r in recs if r["suite"] == "test_progs" and
+            r["result"] == "UNSUPPORTED" and
+            ("kprobe_multi" in r["name"] or "multi_kprobe" in r["name"])]
     # A callsite that cannot reach its target (a direct trampoline, or a
     # per-ops one) falls back to ftrace_regs_caller and the log names it:
     # in these guests every callsite has a slot, so it must never happen
@@ -541,12 +550,14 @@ def cmd_parse(a):
         # The series' own KUnit suites (ARM64_INSN_KUNIT_TEST,
         # ARM64_FTRACE_KUNIT_TEST with its callsite suite,
         # ARM64_FTRACE_DIRECT_KUNIT_TEST and
-        # ARM64_KPROBES_FTRACE_KUNIT_TEST, set by series.config) must have
-        # run, and none of their cases may skip: the base has no such
-        # suites, so the baseline would not notice.
+        # ARM64_KPROBES_FTRACE_KUNIT_TEST, set by series.config), and the
+        # kernel's kprobes_test and fprobe_test, which series.config sets
+        # for the series' rethook, must have run, and none of their cases
+        # may skip: the base runs none of them, so the baseline would not
+        # notice.
         for suite in ("arm64-insn", "arm64-ftrace-tramp",
                       "arm64-ftrace-callsite", "arm64-ftrace-direct",
-                      "arm64-kprobes-ftrace"):
+                      "arm64-kprobes-ftrace", "kprobes_test", "fprobe_test"):
             ours = [r for r in recs if r["suite"] == "kunit" and
                     r["name"].startswith(suite + ".")]
             recs.append({"suite": "guest", "name": "KUnit %s ran" % suite,
@@ -556,6 +567,17 @@ def cmd_parse(a):
                                                                r["name"])}
                      for r in ours if r["result"] not in PASSING]
     recs += parse_test_progs(st.get("bpf", []))
+    for l in st.get("probes", []):
+        m = PROBES.match(l)
+        if m:
+            recs.append({"suite": "probes", "name": m.group(2),
+                         "result": m.group(1), "details": [l]})
+            # fprobe and its rethook are the series' own: on its kernels
+            # the sample must be there.
+            if m.group(1) == "UNSUPPORTED" and a.kernel.startswith(("series", "stress")):
+                recs.append({"suite": "guest", "result": "FAIL",
+                             "name": "UNSUPPORTED of the series' own probes check %s"
+                             % m.group(2)})
     for l in st.get("stress", []):
         m = STRESS.match(l)
         if m:

@@ -20,7 +20,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-STAGES=${STAGES:-ftracetest}
+# The guest's stages: ftracetest, then fprobe and its return hook through
+# the kernel's fprobe sample (guest/probes.sh).
+STAGES=${STAGES:-ftracetest,probes}
 export PROGRESS_LOG=$LOGS/progress-test.log
 : >"$PROGRESS_LOG"
 rm -f "$RESULTS"/series-{near,far,bti-far}.json "$RESULTS/checkpatch.json"
@@ -66,7 +68,7 @@ fi
 # does not touch; about a fifth of the suite's time) are left out here,
 # and not compared with the baseline: make ftracetest-full runs them. The
 # enable/disable_event, filter, snapshot, stacktrace and traceon/off
-# trigger cases stay (patch 35 changes the counted enable_event trigger).
+# trigger cases stay (patch 44 changes the counted enable_event trigger).
 SKIP_HIST="trigger/inter-event trigger/trigger-hist.tc trigger/trigger-hist-mod.tc
 	trigger/trigger-hist-expressions.tc trigger/trigger-hist-syntax-errors.tc
 	trigger/trigger-multihist.tc trigger/trigger-trace-marker-hist.tc

@@ -56,11 +56,13 @@ BTI_TESTS=${BTI_TESTS:-"ftrace/func-tramp-instances.tc ftrace/func-tramp-shared.
 	direct/kprobe-direct.tc kprobe/kprobe_ftrace.tc"}
 
 # The BPF selftests built for the bti kernel, which the stress round runs
-# (guest/bpf.sh): ours (ftarm_direct) and the trampoline tests that cost
-# least to build; make bpf-selftests runs the whole list of
+# (guest/bpf.sh): ours (ftarm_direct), the trampoline tests that cost
+# least to build, and kprobe_multi_test, whose programs compare
+# bpf_get_func_ip() with the functions' addresses, which start with a BTI C
+# here (ftrace_callsite_func()); make bpf-selftests runs the whole list of
 # scripts/bpf-selftests.sh on base and series.
 BTI_BPF_TESTS=${BTI_BPF_TESTS:-"ftarm_direct fentry_test fexit_test modify_return module_attach
-	get_func_args_test get_func_ip_test trampoline_count"}
+	get_func_args_test get_func_ip_test trampoline_count kprobe_multi_test"}
 
 bash "$TOP/scripts/apply.sh"
 src=$BUILD/src/series
@@ -156,7 +158,7 @@ boot_pid= boot_v= boot_frags=()
 boot_wait() {
 	[ -n "$boot_pid" ] || return 0
 	wait "$boot_pid" || log "variants: $boot_v: the guest did not finish (results below)"
-	parse_console series-$boot_v far "$LOGS/console-series-$boot_v-far-ftracetest.log" "$src" \
+	parse_console series-$boot_v far "$LOGS/console-series-$boot_v-far-ftracetest+probes.log" "$src" \
 		"$RESULTS/series-$boot_v-far.json" 1 "${boot_frags[@]}"
 	boot_pid=
 }
@@ -235,7 +237,7 @@ for v in "${names[@]}"; do
 		boot_wait
 		FTRACETEST=$BTI_TESTS TCG=${GUEST_TCG:-single} \
 			QEMU_ICOUNT=$(ftracetest_icount ftracetest) \
-			bash "$TOP/scripts/boot.sh" series-$v far ftracetest &
+			bash "$TOP/scripts/boot.sh" series-$v far ftracetest,probes &
 		boot_pid=$! boot_v=$v boot_frags=("${frags[@]}" "${vfrags[@]}")
 	fi
 done

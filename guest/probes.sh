@@ -1,0 +1,113 @@
+# shellcheck shell=sh
+# Guest stage "probes": fprobe and its return hook (rethook), through the
+# kernel's own sample, samples/fprobe/fprobe_example.ko, on kernel_clone(),
+# which only the forks made here call in this guest. The sample prints
+# "Enter <sym> ip = ..." at each entry and "Return from <sym> ip = ... to
+# rip = ... (caller)" at each return, each followed by a stack trace taken
+# in the handler. Checks, each a "probes: PASS|FAIL: what -- figures" line
+# that scripts/results.py records:
+# - the fprobe registers, and N forks give N entries and N returns;
+# - each return goes back to kernel_clone()'s caller of a fork,
+#   __do_sys_clone(): regs->pc is the real return address;
+# - the stack trace taken on return goes through the rethook trampoline to
+#   that caller: the unwinder replaces the trampoline's address in its
+#   frame record with the real one;
+# - after rmmod no entry or return is printed any more.
+# Then twice more with the graph tracer on kernel_clone() too, started
+# before the fprobe and after it, so that either ops is called first and
+# the other saves its trampoline as the return address: the stack traces
+# on return must still reach __do_sys_clone(), never return_to_handler
+# (where the graph tracer runs first, the sample's "rip" is
+# return_to_handler, which is where the function does return).
+# A kernel without CONFIG_SAMPLE_FPROBE (the base: 6.1 arm64 has no
+# rethook, so no FPROBE) reports UNSUPPORTED.
+. /guest/lib.sh
+
+T=/sys/kernel/tracing
+rc=0
+check() { # result what [figures]
+	echo "probes: $1: $2${3:+ -- $3}"
+	[ "$1" = PASS ] || rc=1
+}
+
+if ! modinfo fprobe_example >/dev/null 2>&1; then
+	echo "probes: UNSUPPORTED: fprobe sample -- no fprobe_example module (CONFIG_SAMPLE_FPROBE, which needs FPROBE and HAVE_RETHOOK)"
+	exit 0
+fi
+
+n=3
+graph_on() {
+	echo kernel_clone >$T/set_ftrace_filter &&
+		echo function_graph >$T/current_tracer
+}
+graph_off() {
+	echo nop >$T/current_tracer
+	echo >$T/set_ftrace_filter
+}
+
+# fprobe_round LABEL GRAPH: the fprobe on kernel_clone, N forks, the
+# checks; GRAPH: none, before (the graph tracer started before the
+# fprobe: the fprobe's ops is called first) or after.
+fprobe_round() {
+	label=$1 graph=$2
+	dmesg -c >/dev/null
+	if [ "$graph" = before ] && ! graph_on; then
+		check FAIL "$label: the graph tracer starts on kernel_clone"
+		return
+	fi
+	if modprobe fprobe_example symbol=kernel_clone; then
+		check PASS "$label: fprobe_example registers on kernel_clone"
+	else
+		check FAIL "$label: fprobe_example registers on kernel_clone"
+		dmesg | tail -n 20
+		graph_off
+		return
+	fi
+	if [ "$graph" = after ] && ! graph_on; then
+		check FAIL "$label: the graph tracer starts on kernel_clone"
+	fi
+	i=0
+	while [ $i -lt $n ]; do
+		/bin/busybox true
+		i=$((i + 1))
+	done
+	rmmod fprobe_example
+	graph_off
+	log=$(dmesg)
+	echo "$log" | grep -A 16 -m 1 'Return from <kernel_clone' | sed "s/^/probes: $label | /"
+	enter=$(echo "$log" | grep -c 'Enter <kernel_clone+')
+	ret=$(echo "$log" | grep -c 'Return from <kernel_clone+')
+	[ "$enter" -ge $n ] && [ "$enter" = "$ret" ] && r=PASS || r=FAIL
+	check "$r" "$label: as many returns as entries, every fork counted" "$n forks: $enter entries, $ret returns"
+	if [ "$graph" = none ]; then
+		rip=$(echo "$log" | grep 'Return from <kernel_clone+' | grep -c '(__do_sys_clone+')
+		[ "$rip" -ge $n ] && r=PASS || r=FAIL
+		check $r "$label: the forks return to __do_sys_clone" "$rip of $ret returns"
+	fi
+	# The stack trace printed after each return of a fork, up to the next
+	# entry or return line: the handler's frames, the trampoline (at an
+	# offset: the call of its callback), then __do_sys_clone itself, never
+	# the trampoline's own address (+0x0) nor return_to_handler, which the
+	# unwinder replaces.
+	traces=$(echo "$log" | awk '
+		/Return from <kernel_clone\+.*\((__do_sys_clone|return_to_handler)\+/ { inret = 1; seen = 0; n++; next }
+		/Enter <|Return from </ { inret = 0; next }
+		inret && /__do_sys_clone\+/ && !seen { seen = 1; ok++ }
+		inret && /arch_rethook_trampoline\+0x0\/|return_to_handler/ { bad++ }
+		END { printf "%d %d %d\n", n, ok, bad }')
+	# shellcheck disable=SC2086 # three numbers
+	set -- $traces
+	[ "$1" -ge $n ] && [ "$2" = "$1" ] && [ "$3" = 0 ] && r=PASS || r=FAIL
+	check $r "$label: stack traces on return unwind through the trampoline" "$2 of $1 reach __do_sys_clone; unresolved trampoline addresses: $3"
+
+	dmesg -c >/dev/null
+	/bin/busybox true
+	after=$(dmesg | grep -c 'Enter <kernel_clone+\|Return from <kernel_clone+')
+	[ "$after" = 0 ] && r=PASS || r=FAIL
+	check $r "$label: no hit after rmmod" "$after hits"
+}
+
+fprobe_round fprobe none
+fprobe_round graph-before before
+fprobe_round graph-after after
+exit $rc
