@@ -15,10 +15,12 @@
 # - after rmmod no entry or return is printed any more.
 # Then twice more with the graph tracer on kernel_clone() too, started
 # before the fprobe and after it, so that either ops is called first and
-# the other saves its trampoline as the return address: the stack traces
-# on return must still reach __do_sys_clone(), never return_to_handler
-# (where the graph tracer runs first, the sample's "rip" is
-# return_to_handler, which is where the function does return).
+# the other saves its trampoline as the return address: the graph tracer
+# must trace the forks, the sample's "rip" is __do_sys_clone where the
+# fprobe ran first and return_to_handler where the graph tracer did (the
+# function does return there), which shows each order ran; the stack
+# traces on return must still reach __do_sys_clone(), never
+# return_to_handler.
 # A kernel without CONFIG_SAMPLE_FPROBE (the base: 6.1 arm64 has no
 # rethook, so no FPROBE) reports UNSUPPORTED.
 . /guest/lib.sh
@@ -72,6 +74,9 @@ fprobe_round() {
 		i=$((i + 1))
 	done
 	rmmod fprobe_example
+	# The graph tracer's own record of the forks' calls (before it stops:
+	# switching the tracer clears the buffer).
+	graphed=$(grep -c 'kernel_clone()' $T/trace)
 	graph_off
 	log=$(dmesg)
 	echo "$log" | grep -A 16 -m 1 'Return from <kernel_clone' | sed "s/^/probes: $label | /"
@@ -79,10 +84,17 @@ fprobe_round() {
 	ret=$(echo "$log" | grep -c 'Return from <kernel_clone+')
 	[ "$enter" -ge $n ] && [ "$enter" = "$ret" ] && r=PASS || r=FAIL
 	check "$r" "$label: as many returns as entries, every fork counted" "$n forks: $enter entries, $ret returns"
-	if [ "$graph" = none ]; then
-		rip=$(echo "$log" | grep 'Return from <kernel_clone+' | grep -c '(__do_sys_clone+')
-		[ "$rip" -ge $n ] && r=PASS || r=FAIL
-		check $r "$label: the forks return to __do_sys_clone" "$rip of $ret returns"
+	# Where each fork's call returns to (regs->pc of the exit handler):
+	# __do_sys_clone, unless the graph tracer's ops ran first and the
+	# fprobe's rethook saved its return_to_handler.
+	to=__do_sys_clone
+	[ "$graph" = after ] && to=return_to_handler
+	rip=$(echo "$log" | grep 'Return from <kernel_clone+' | grep -c "($to+")
+	[ "$rip" -ge $n ] && r=PASS || r=FAIL
+	check $r "$label: the forks return to $to" "$rip of $ret returns"
+	if [ "$graph" != none ]; then
+		[ "$graphed" -ge $n ] && r=PASS || r=FAIL
+		check $r "$label: the graph tracer traced the forks" "$graphed calls of kernel_clone in its buffer"
 	fi
 	# The stack trace printed after each return of a fork, up to the next
 	# entry or return line: the handler's frames, the trampoline (at an

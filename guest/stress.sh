@@ -362,7 +362,8 @@ kp_round() { # IT N
 		echo "round $1: cannot make the probes" >>$W/kp-bad
 		return 1
 	fi
-	grep -q "ftarm_counted_3+0x0 .*\[FTRACE\]" /sys/kernel/debug/kprobes/list &&
+	# Both, the kprobe and the kretprobe's entry probe.
+	[ "$(grep -c "ftarm_counted_3+0x0 .*\[FTRACE\]" /sys/kernel/debug/kprobes/list)" = 2 ] &&
 		kp_ftrace=$((kp_ftrace + 1))
 	: >$kc/trace
 	if ! echo 1 >$kc/events/ftarm/kpchurn/enable ||

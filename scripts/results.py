@@ -321,6 +321,8 @@ SERIES_FEATURE_CASES = {
     "ftrace/fgraph-tramp.tc", "ftrace/func-tramp-module.tc",
     "ftrace/func-tramp-kprobe.tc", "ftrace/func-tramp-pid.tc",
     "ftrace/func-tramp-veneer-kprobe.tc", "ftrace/func-tramp-churn.tc",
+    # Kprobes on a function's entry served by ftrace (the series' own case)
+    "kprobe/kprobe_ftrace_entry.tc",
     # Direct calls: UNRESOLVED on the base (no direct-call samples on 6.1
     # arm64), and the last two come with the series.
     "direct/ftrace-direct.tc", "direct/kprobe-direct.tc",
