@@ -49,19 +49,25 @@ t=/sys/kernel/tracing
 # through the list function until a grace period of RCU-tasks has passed
 # (patch 1), so the point is timed again a second later (the module's
 # rerun parameter), in the steady state.
+# Time the benchmark function again once the callsite has settled (see
+# static_point) and print the module's line as "bench: WHAT: ...".
+rerun_point() { # what
+	sleep 1
+	if echo "$calls" >/sys/module/ftrace_ops_bench/parameters/rerun; then
+		echo "bench: $1: $(dmesg | grep 'ftrace-ops-bench: rerun' | tail -n 1)"
+	else
+		echo "bench: $1 failed (rerun)"
+		rc=1
+	fi
+}
+
 static_point() { # label
 	echo 'bench_traced_func:mod:ftrace_ops_bench' >$t/set_ftrace_filter
 	echo function >$t/current_tracer
 	if modprobe ftrace-ops-bench nr_relevant=0 nr_irrelevant=0 save_regs=0 \
 		nr_calls="$calls"; then
 		grep '^bench_traced_func ' $t/enabled_functions
-		sleep 1
-		if echo "$calls" >/sys/module/ftrace_ops_bench/parameters/rerun; then
-			echo "bench: static $1: $(dmesg | grep 'ftrace-ops-bench: rerun' | tail -n 1)"
-		else
-			echo "bench: static point $1 failed (rerun)"
-			rc=1
-		fi
+		rerun_point "static $1"
 		rmmod ftrace-ops-bench
 	else
 		echo "bench: static point $1 failed"
@@ -126,13 +132,7 @@ probe_point() { # mode
 	fi
 	if modprobe ftarm_kpbench mode="$1" 2>/tmp/kpbench.err; then
 		dmesg | grep "ftarm_kpbench: $1: registered " | tail -n 1
-		sleep 1
-		if echo "$calls" >/sys/module/ftrace_ops_bench/parameters/rerun; then
-			echo "bench: probe $1: $(dmesg | grep 'ftrace-ops-bench: rerun' | tail -n 1)"
-		else
-			echo "bench: probe $1 failed (rerun)"
-			rc=1
-		fi
+		rerun_point "probe $1"
 		if ! rmmod ftarm_kpbench; then
 			echo "bench: probe $1 failed (rmmod ftarm_kpbench)"
 			rc=1

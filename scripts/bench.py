@@ -228,6 +228,16 @@ def targets(k):
     return out
 
 
+def table_head(w, heads, cols, ratio=True):
+    """A table's head: the @heads columns (the R and I counts are numbers,
+    the others labels), a column for each kernel of @cols, and series /
+    base."""
+    cells = heads + [c for _, c in cols] + (['series / base'] if ratio else [])
+    w.append('|' + ''.join(f' {h} |' if h else ' |' for h in cells))
+    w.append('|' + ''.join('--:|' if h in ('R', 'I') else '---|' for h in heads)
+             + '--:|' * (len(cells) - len(heads)))
+
+
 def write_md(path, k, matrix, tg):
     cols = [('base:near', 'base'), ('series:near', 'series'),
             ('series:far', 'series, far')]
@@ -241,9 +251,7 @@ def write_md(path, k, matrix, tg):
     for s in (0, 1):
         w.append(f'### {"with" if s else "without"} SAVE_REGS')
         w.append('')
-        w.append('| R | I | ' + ' | '.join(c for _, c in cols)
-                 + ' | series / base |')
-        w.append('|--:|--:|' + '--:|' * (len(cols) + 1))
+        table_head(w, ['R', 'I'], cols)
         for i, p in enumerate(k['base:near']['points']):
             if p['save_regs'] != s:
                 continue
@@ -262,9 +270,7 @@ def write_md(path, k, matrix, tg):
              'too (patch 1 only makes the update that installs it there '
              'wait for tasks).')
     w.append('')
-    w.append('| started | ' + ' | '.join(c for _, c in cols)
-             + ' | series / base |')
-    w.append('|---|' + '--:|' * (len(cols) + 1))
+    table_head(w, ['started'], cols)
     for label, what in (('runtime', 'at run time'),
                         ('notramp', 'at run time, trampoline allocation '
                                     'failed (fail_function)'),
@@ -291,8 +297,7 @@ def write_md(path, k, matrix, tg):
              'directly (BL when near, through the veneer when far); 6.1 arm64 '
              'has no direct calls, so the base cannot attach it.')
     w.append('')
-    w.append('| | ' + ' | '.join(c for _, c in cols) + ' |')
-    w.append('|---|' + '--:|' * len(cols))
+    table_head(w, [''], cols, ratio=False)
     cells = [k[c]['fentry'] for c, _ in cols]
     w.append('| one empty fentry program | ' + ' | '.join(
         f'{x:,.1f}' if isinstance(x, float) else str(x) for x in cells) + ' |')
@@ -305,8 +310,7 @@ def write_md(path, k, matrix, tg):
     write_md_probes(w, k, cols)
     w.append('### Kernel')
     w.append('')
-    w.append('| | ' + ' | '.join(c for _, c in cols) + ' |')
-    w.append('|---|' + '--:|' * len(cols))
+    table_head(w, [''], cols, ratio=False)
     rows = [
         ('vmlinux text (`size`)', lambda d: f'{d["text"]:,}'),
         ('vmlinux .text', lambda d: f'{d["dot_text"]:,}'),
@@ -356,9 +360,7 @@ def write_md_probes(w, k, cols):
              'fprobe needs the architecture\'s rethook, which 6.1 arm64 does '
              'not have, so the base cannot attach one.')
     w.append('')
-    w.append('| probe | ' + ' | '.join(c for _, c in cols)
-             + ' | series / base |')
-    w.append('|---|' + '--:|' * (len(cols) + 1))
+    table_head(w, ['probe'], cols)
     for p in PROBES:
         v = [k[c]['probes'][p] for c, _ in cols]
         cells = []
