@@ -31,10 +31,20 @@ clone() { # dir
 clone "$AM"
 clone "$SERIES"
 
+# git's index lock: another target applying the series at this moment
+# (make bisect-check, bench, stress and bpf-selftests apply it too), or
+# one that was stopped while it did.
+for d in "$AM" "$SERIES"; do
+	[ ! -e "$d/.git/index.lock" ] ||
+		die "$d is locked ($d/.git/index.lock) by another run of the harness" "" \
+			"wait for it to finish; if none is running, remove the lock"
+done
+
 : >"$logf"
 git -C "$AM" am --abort >/dev/null 2>&1 || true
-git -C "$AM" checkout -q -f --detach base >>"$logf" 2>&1
-git -C "$AM" clean -q -fdx >>"$logf" 2>&1
+git -C "$AM" checkout -q -f --detach base >>"$logf" 2>&1 &&
+	git -C "$AM" clean -q -fdx >>"$logf" 2>&1 ||
+	die "cannot reset $AM to the base" "$logf" "rm -rf $AM, then run it again"
 n=0
 while read -r p; do
 	case $p in ''|'#'*) continue ;; esac
