@@ -68,7 +68,7 @@ fi
 # does not touch; about a fifth of the suite's time) are left out here,
 # and not compared with the baseline: make ftracetest-full runs them. The
 # enable/disable_event, filter, snapshot, stacktrace and traceon/off
-# trigger cases stay (patch 44 changes the counted enable_event trigger).
+# trigger cases stay (the series changes the counted enable_event trigger).
 SKIP_HIST="trigger/inter-event trigger/trigger-hist.tc trigger/trigger-hist-mod.tc
 	trigger/trigger-hist-expressions.tc trigger/trigger-hist-syntax-errors.tc
 	trigger/trigger-multihist.tc trigger/trigger-trace-marker-hist.tc
