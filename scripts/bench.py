@@ -209,6 +209,31 @@ def targets(k):
     out.append(('2+ relevant ops: series not worse than base',
                 'worse at ' + ', '.join(worse) if worse else 'never worse',
                 not worse))
+    # Set trampolines (issue 12): R relevant ops cost at most R times one
+    # ops plus 10, whatever the ops elsewhere (R+100 within 5% of R+0).
+    pts = {(p['relevant'], p['irrelevant']): p['per_call']
+           for p in k['series:near']['points'] if p['save_regs'] == 0}
+    rs = sorted({r for r, _ in pts if 2 <= r <= 8})
+    if rs:
+        over, worst = [], {}
+        for (r, i), v in sorted(pts.items()):
+            if r not in rs:
+                continue
+            worst[r] = max(worst.get(r, 0), v)
+            if v > r * s10 + 10:
+                over.append(f'{r}/{i}/0: {v:.1f} > {r * s10 + 10:.1f}')
+        out.append((f'R ops on the function, R = {rs[0]}..{rs[-1]}: at most '
+                    'R x (series 1+0) + 10',
+                    '; '.join(over) if over else 'worst of each R: ' +
+                    ', '.join(f'{r}: {v:.1f}' for r, v in worst.items()),
+                    not over))
+        spread = [(r, pts[(r, 100)] / pts[(r, 0)] - 1) for r in rs
+                  if (r, 0) in pts and (r, 100) in pts]
+        if spread:
+            r, x = max(spread, key=lambda t: abs(t[1]))
+            out.append((f'R+100 within 5% of R+0, R = {rs[0]}..{rs[-1]}',
+                        f'worst: R = {r}, {x * 100:+.1f}%',
+                        all(abs(x) <= 0.05 for _, x in spread)))
     diffs = [pf['per_call'] - pn['per_call'] for pn, pf in
              zip(k['series:near']['points'], k['series:far']['points'])
              if pn['relevant'] >= 1]
@@ -385,13 +410,17 @@ def plot(path, k, results):
     # over a wider one.
     series = [('base:near', 1, 'base, 1 relevant', 'lw 2 pt 7 lc rgb "#7b2cbf"'),
               ('base:near', 2, 'base, 2 relevant',
-               'lw 5 pt 5 ps 1.6 lc rgb "#2a9d8f"'),
-              ('series:near', 2, 'series, 2 relevant (list function, as base)',
-               'lw 2 dt 2 pt 7 ps 0.8 lc rgb "#e76f51"'),
+               'lw 2 pt 5 lc rgb "#2a9d8f"'),
+              ('base:near', 4, 'base, 4 relevant',
+               'lw 2 pt 13 lc rgb "#6b7280"'),
               ('series:near', 1, 'series, 1 relevant',
                'lw 2 pt 7 lc rgb "#1d4ed8"'),
+              ('series:near', 2, 'series, 2 relevant (set trampoline)',
+               'lw 2 pt 5 lc rgb "#e76f51"'),
+              ('series:near', 4, 'series, 4 relevant (set trampoline)',
+               'lw 2 pt 13 lc rgb "#d62828"'),
               ('series:far', 1, 'series forced far, 1 relevant',
-               'lw 2 pt 9 lc rgb "#f4a261"')]
+               'lw 2 dt 2 pt 9 lc rgb "#f4a261"')]
     blocks = []
     for kern, r, title, style in series:
         pts = sorted((p['irrelevant'], p['per_call']) for p in k[kern]['points']

@@ -12,7 +12,7 @@
 #
 #   BENCH_MATRIX  R/I/S points (relevant ops, irrelevant ops, save_regs),
 #                 comma separated; default every point of
-#                 R in 0 1 2 10, I in 0 1 10 100, S in 0 1.
+#                 R in 0 1 2 3 4 5 6 7 8 10, I in 0 1 10 100, S in 0 1.
 #   BENCH_CALLS   timed calls a point (the module's nr_calls), default 100000
 #   BENCH_REPS    times the function tracer is enabled on all functions
 set -euo pipefail
@@ -20,7 +20,7 @@ set -euo pipefail
 
 if [ -z "${BENCH_MATRIX:-}" ]; then
 	pts=()
-	for r in 0 1 2 10; do
+	for r in 0 1 2 3 4 5 6 7 8 10; do
 		for i in 0 1 10 100; do
 			for s in 0 1; do pts+=("$r/$i/$s"); done
 		done
