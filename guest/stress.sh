@@ -8,7 +8,9 @@
 #   checkers  count, per instance, the events of a counted function against
 #             the calls made (the module counts them): any lost or stray
 #             event fails.  One checker has an instance of its own, one
-#             shares its function between two instances;
+#             shares its function between three instances (a set
+#             trampoline of three ops, whose set the churn's instances
+#             change as they come and go on the same function);
 #   churn     restarts the tracer of an instance with disjoint, overlapping
 #             and empty filters, creates and removes instances, changes the
 #             filter of a live instance, switches the top-level tracer
@@ -67,6 +69,17 @@ skip() { echo "stress: SKIP: $*"; }
 # Trampolines currently allocated: /proc/vmallocinfo names the caller of
 # module_alloc(), which for a trampoline is ftrace_tramp_alloc().
 tramps() { grep -c 'ftrace_tramp_alloc' /proc/vmallocinfo; }
+# tramps_settled N: wait up to 30 s for the number of trampolines to be N:
+# a set trampoline that no callsite leads to any more is freed by a work
+# item after a grace period of RCU-tasks, not by the change that left it.
+tramps_settled() {
+	n=0
+	while [ "$(tramps)" != "$1" ] && [ $n -lt 60 ]; do
+		sleep 0.5
+		n=$((n + 1))
+	done
+	[ "$(tramps)" = "$1" ]
+}
 # unloaded MODULE: MODULE is not loaded (unloaded now if it was)
 unloaded() { ! grep -q "^$1 " /proc/modules || modprobe -r "$1"; }
 # tasks_stack PID: the kernel stack of PID, on one line
@@ -302,7 +315,7 @@ if [ -d $FI ]; then
 	*) counted_round faultinject-fallback 3 500 0 $T/instances/fi &&
 		pass "faultinject-fallback: 500 events exact through ftrace_caller: $line" ;;
 	esac
-	[ "$(tramps)" = "$tramps0" ] && pass "faultinject-noleak: $(tramps) trampolines" ||
+	tramps_settled "$tramps0" && pass "faultinject-noleak: $(tramps) trampolines" ||
 		fail "faultinject-noleak: $(tramps) trampolines, $tramps0 before"
 	echo >$FI/inject
 	# The next registration gets its trampoline.
@@ -315,7 +328,7 @@ if [ -d $FI ]; then
 	*) fail "faultinject-recovery: no trampoline once allocation works: $line" ;;
 	esac
 	rmdir $T/instances/fi || fail "faultinject: cannot remove the instance"
-	[ "$(tramps)" = "$tramps0" ] && pass "faultinject-freed: $(tramps) trampolines" ||
+	tramps_settled "$tramps0" && pass "faultinject-freed: $(tramps) trampolines" ||
 		fail "faultinject-freed: $(tramps) trampolines, $tramps0 before"
 else
 	fail "faultinject: no $FI (CONFIG_FAIL_FUNCTION)"
@@ -344,8 +357,18 @@ checker() {
 mkinst chk0 ftarm_counted_0 || fail "setup: instance chk0"
 mkinst chkA ftarm_counted_1 || fail "setup: instance chkA"
 mkinst chkB 'ftarm_counted_1 ftarm_counted_2' || fail "setup: instance chkB"
+mkinst chkC ftarm_counted_1 || fail "setup: instance chkC"
+# Where the kernel has set trampolines (see ftrace_set_trampolines_supported
+# in ftracetest), the three instances' callsite leads to one.
+if grep -q ' [Tt] arch_ftrace_set_tramp_create$' /proc/kallsyms; then
+	line=$(grep '^ftarm_counted_1 ' $T/enabled_functions)
+	case $line in
+	*'set: '*'('*' '*' '*')'*) pass "set-trampoline: three instances on ftarm_counted_1: $line" ;;
+	*) fail "set-trampoline: ftarm_counted_1 has no set trampoline of three ops: $line" ;;
+	esac
+fi
 checker counted-own 0 200 $T/instances/chk0 &
-checker counted-shared 1 200 $T/instances/chkA $T/instances/chkB &
+checker counted-shared 1 200 $T/instances/chkA $T/instances/chkB $T/instances/chkC &
 # kprobe-churn: a kprobe and a kretprobe on ftarm_counted_3, which the
 # churn's instances trace at times (toggle, churnf), so that its callsite
 # is shared between their ops and the kprobe ops: made, enabled in
@@ -1359,7 +1382,7 @@ modprobe -r ftarm_stress || fail "cleanup: cannot unload ftarm_stress"
 left=$(grep -c . $T/enabled_functions)
 [ "$left" = 0 ] && pass "clean: no callsite left enabled" ||
 	{ fail "clean: $left callsites still enabled"; head -n 5 $T/enabled_functions; }
-[ "$(tramps)" = "$tramps0" ] && pass "noleak: $(tramps) trampolines, as after warm-up" ||
+tramps_settled "$tramps0" && pass "noleak: $(tramps) trampolines, as after warm-up" ||
 	fail "noleak: $(tramps) trampolines, $tramps0 after warm-up"
 hot=$(cat /proc/loadavg)
 echo "stress: load average at the end: $hot"
