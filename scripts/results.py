@@ -559,7 +559,8 @@ def cmd_parse(a):
         # notice.
         for suite in ("arm64-insn", "arm64-ftrace-tramp",
                       "arm64-ftrace-callsite", "arm64-ftrace-direct",
-                      "arm64-kprobes-ftrace", "kprobes_test", "fprobe_test"):
+                      "arm64-ftrace-set", "arm64-kprobes-ftrace",
+                      "kprobes_test", "fprobe_test"):
             ours = [r for r in recs if r["suite"] == "kunit" and
                     r["name"].startswith(suite + ".")]
             recs.append({"suite": "guest", "name": "KUnit %s ran" % suite,
