@@ -53,7 +53,8 @@ BTI_TESTS=${BTI_TESTS:-"ftrace/func-tramp-instances.tc ftrace/func-tramp-shared.
 	ftrace/func_mod_trace.tc ftrace/func-filter-pid.tc ftrace/func_profiler.tc
 	instances/instance-event.tc kprobe/kprobe_args.tc
 	direct/ftrace-direct-shared.tc direct/ftrace-direct-modify.tc
-	direct/kprobe-direct.tc kprobe/kprobe_ftrace.tc"}
+	direct/kprobe-direct.tc kprobe/kprobe_ftrace.tc
+	ftrace/func-set-instances.tc ftrace/func-mod-sysctl.tc"}
 
 # The BPF selftests built for the bti kernel, which the stress round runs
 # (guest/bpf.sh): ours (ftarm_direct), the trampoline tests that cost
