@@ -266,6 +266,27 @@ static int kallsyms_all(const char *name, unsigned long long *addrs, int max)
 }
 
 /*
+ * Whether the kernel has set trampolines: the architecture's own (T)
+ * arch_ftrace_set_tramp_create(), not the core's weak default (W).
+ */
+static bool set_trampolines(void)
+{
+	char type, sym[500];
+	unsigned long long value;
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return false;
+	while (!found && fscanf(f, "%llx %c %499s%*[^\n]\n", &value, &type, sym) > 0)
+		found = (type == 'T' || type == 't') &&
+			!strcmp(sym, "arch_ftrace_set_tramp_create");
+	fclose(f);
+	return found;
+}
+
+/*
  * Whether the command line forces the far paths (ftrace_tramp_far=, a
  * boolean; the harness checks in the log that the kernel took it).
  */
@@ -289,13 +310,16 @@ static bool forced_far(void)
  * function, the slot's value. Not shared, it must reach the BPF trampoline
  * that enabled_functions names (cs: its lines): by a BL to it when that is
  * in range and the far paths are not forced, else through the veneer.
- * Shared, it must reach ftrace_regs_caller, which continues into the
- * trampoline (the same BL or veneer rule).
+ * Shared, it must reach the trampoline of its set of ops when the kernel
+ * has set trampolines and enabled_functions names one ("set:"), else
+ * ftrace_regs_caller; either continues into the BPF trampoline (the same
+ * BL or veneer rule).
  */
 static void check_text(struct ftarm_direct *skel, const char *func, bool shared,
 		       const char *cs)
 {
-	unsigned long long fn = 0, image = 0, regs_caller = 0, want, images[4];
+	unsigned long long fn = 0, image = 0, regs_caller = 0, set = 0, want, images[4];
+	const char *set_line = strstr(cs, "set: ");
 	unsigned long base, pc, target, slot, reached;
 	__u32 w[PEEK_LEN / 4];
 	__u64 v[PEEK_LEN / 8];
@@ -304,6 +328,12 @@ static void check_text(struct ftarm_direct *skel, const char *func, bool shared,
 	int i, k, n = 0;
 	bool near;
 
+	/* Two users and set trampolines: the callsite must have its set's */
+	if (shared && set_trampolines() && !ASSERT_OK_PTR(set_line, "text_set_line"))
+		return;
+	if (set_line && !ASSERT_EQ(sscanf(set_line + strlen("set: "), "%llx", &set), 1,
+				   "text_set_address"))
+		return;
 	if (!ASSERT_OK_PTR(d, "text_direct_line") ||
 	    !ASSERT_EQ(sscanf(d + strlen("direct-->"), "%127[^+ \n]", name), 1,
 		       "text_direct_name"))
@@ -346,13 +376,13 @@ static void check_text(struct ftarm_direct *skel, const char *func, bool shared,
 	 * in the order they were added), not one being freed.
 	 */
 	image = images[(n < (int)ARRAY_SIZE(images) ? n : (int)ARRAY_SIZE(images)) - 1];
-	want = shared ? regs_caller : image;
+	want = !shared ? image : set ? set : regs_caller;
 	near = !forced_far() && want - pc + BL_RANGE < 2 * BL_RANGE;
 	/* To the kernel log too: test_progs shows a passing test's output only with -v */
 	snprintf(msg, sizeof(msg),
 		 "ftarm_direct: %s: callsite %lx: BL %lx%s, reaches %lx (%s %llx%s, %s)\n",
 		 func, pc, target, target == base ? " (veneer)" : "", reached,
-		 shared ? "ftrace_regs_caller" : name, want,
+		 !shared ? name : set ? "set trampoline" : "ftrace_regs_caller", want,
 		 !shared && n > 1 ? ", and an image being replaced" : "",
 		 near ? "near" : "far");
 	fputs(msg, stdout);
