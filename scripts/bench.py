@@ -200,6 +200,25 @@ def targets(k):
     s1100 = pc('series:near', 1, 100, 0)
     out.append(('series 1+100 within 5% of series 1+0',
                 f'{(s1100 / s10 - 1) * 100:+.1f}%', abs(s1100 / s10 - 1) <= 0.05))
+    # Issue 12: set trampolines leave 1+I and 0+I as they were: one ops
+    # costs the same whatever the ops elsewhere, and a function that no
+    # ops traces costs what it costs on the base, for every I measured.
+    ones = [(p['irrelevant'], p['per_call']) for p in k['series:near']['points']
+            if p['relevant'] == 1 and p['save_regs'] == 0]
+    off = [(i, v) for i, v in ones if abs(v / s10 - 1) > 0.05]
+    out.append(('series 1+I within 5% of series 1+0, every I',
+                'off at ' + ', '.join(f'1+{i}: {v:.1f}' for i, v in off) if off
+                else 'I = ' + ', '.join(str(i) for i, _ in ones),
+                not off))
+    zeros = [(p['irrelevant'], p['per_call'], pc('base:near', 0, p['irrelevant'], 0))
+             for p in k['series:near']['points']
+             if p['relevant'] == 0 and p['save_regs'] == 0]
+    worse0 = [(i, v, b) for i, v, b in zeros if v > b]
+    out.append(('series 0+I not worse than base 0+I, every I',
+                'worse at ' + ', '.join(f'0+{i}: {v:.1f} > {b:.1f}'
+                                        for i, v, b in worse0) if worse0
+                else 'I = ' + ', '.join(str(i) for i, _, _ in zeros),
+                not worse0))
     worse = []
     for p in k['series:near']['points']:
         if p['relevant'] >= 2:
