@@ -8,11 +8,11 @@ S := scripts
 export HARNESS_T0 := $(shell date +%s)
 
 .PHONY: help deps base apply checkpatch build run test baseline tree export \
-	bisect-check variants bench stress bpf-selftests ftracetest-full readme \
+	bisect-check variants bench stress bpf-selftests ftracetest-full x86 readme \
 	clean distclean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | \
 		awk -F':.*## ' '{ printf "  make %-12s %s\n", $$1, $$2 }'
 
 deps: ## install what is missing (Debian packages, arm64 busybox)
@@ -70,6 +70,9 @@ ftracetest-full: base ## the whole ftracetest in near and far mode (make test: f
 
 bpf-selftests: base ## BPF test_progs (fentry/fexit...) on base and series, near and far
 	@bash $(S)/bpf.sh
+
+x86: base ## the files of kernel/ the series changes, built for x86_64 (host gcc, W=1)
+	@bash $(S)/x86.sh
 
 readme: ## regenerate README.md's results and timing tables from build/results
 	@python3 $(S)/readme.py README.md build/results

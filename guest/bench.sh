@@ -165,21 +165,6 @@ for mode in kprobe kretprobe fprobe fprobe_exit; do
 	probe_point $mode
 done
 
-echo "bench: functions $(wc -l <$t/available_filter_functions)"
-n=0
-while [ $n -lt "$reps" ]; do
-	n=$((n + 1))
-	echo "ftarm-bench: mark enable-start $n" >/dev/kmsg
-	echo function >$t/current_tracer
-	echo "ftarm-bench: mark enable-end $n" >/dev/kmsg
-	on=$(grep -c . $t/enabled_functions)
-	echo "ftarm-bench: mark disable-start $n" >/dev/kmsg
-	echo nop >$t/current_tracer
-	echo "ftarm-bench: mark disable-end $n" >/dev/kmsg
-	echo "bench: enable $n: $on functions enabled"
-	if [ "$on" -lt 1000 ]; then
-		echo "bench: enable $n: only $on functions enabled"
-		rc=1
-	fi
-done
-exit $rc
+# The enable and disable times (guest/benchenable.sh), last: it exits with
+# $rc.
+. /guest/benchenable.sh

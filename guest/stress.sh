@@ -41,7 +41,9 @@
 # a set_ftrace_pid write gave the ops a trampoline (single-pid).  Then
 # ftarm_kick.ko checks that every CPU takes an IPI between the last write of
 # an update and the wait for tasks before a trampoline is freed (direct
-# calls too, with the ftrace-direct sample).  Then
+# calls too, with the ftrace-direct sample).  Then guest/pidwait.sh
+# (ftarm_pid.ko) checks that a set_ftrace_pid or set_ftrace_notrace_pid
+# write waits for a task parked past its PID test.  Then
 # ftarm_tplprobe.ko checks that no kprobe can be placed on the trampoline
 # templates, which every new trampoline copies.  Last,
 # ftarm_orphan.ko shuts ftrace down as ftrace_bug() does and checks that an
@@ -1475,6 +1477,11 @@ kick_check() {
 	fi
 }
 kick_check
+
+# ---- a PID filter write waits for tasks past their PID test -----------------
+# guest/pidwait.sh (ftarm_pid.ko) parks a task past an ops' PID test and
+# checks that the write that leaves it out waits for it.
+. /guest/pidwait.sh
 
 # ---- no kprobe on what every trampoline copies -------------------------------
 module_check ftarm_tplprobe tplprobe

@@ -89,6 +89,43 @@ def text_size(cross, vmlinux):
     return int(berk.split()[0]), dot_text
 
 
+def enable_times(console, dmesg):
+    """guest/benchenable.sh's times: enable and disable, guest ms, each rep."""
+    marks = {}
+    for ln in dmesg:
+        m = MARK_RE.match(ln)
+        if m:
+            marks[(m.group(2), m.group(3), int(m.group(4)))] = float(m.group(1))
+    times = {'enable': [], 'disable': []}
+    for what in times:
+        n = 1
+        while (what, 'start', n) in marks:
+            if (what, 'end', n) not in marks:
+                raise BenchError(f'{console}: no {what}-end mark {n}')
+            times[what].append(round(
+                (marks[(what, 'end', n)] - marks[(what, 'start', n)]) * 1e3, 3))
+            n += 1
+        if not times[what]:
+            raise BenchError(f'{console}: no {what} marks in the kernel log')
+    return times
+
+
+def parse_ref(console, patches):
+    """The reference kernel (the series up to patch PATCHES): the
+    benchenable stage alone."""
+    with open(console, errors='replace') as f:
+        lines = [ln.rstrip('\r\n') for ln in f]
+    out, rc = stage(lines, 'benchenable')
+    dmesg, _ = stage(lines, 'dmesg')
+    if rc != 0:
+        raise BenchError(f'{console}: the benchenable stage failed (rc={rc}): '
+                         + '; '.join(ln for ln in out if 'only' in ln))
+    times = enable_times(console, dmesg)
+    funcs = next((int(m.group(1)) for m in map(FUNCS_RE.match, out) if m), None)
+    return {'patches': patches, 'enable_ms': times['enable'],
+            'disable_ms': times['disable'], 'functions': funcs}
+
+
 def parse(console, matrix):
     with open(console, errors='replace') as f:
         lines = [ln.rstrip('\r\n') for ln in f]
@@ -138,22 +175,7 @@ def parse(console, matrix):
     cnt = next((int(m.group(1)) for m in map(CNT_RE.match, bench) if m), None)
     if cnt is None:
         raise BenchError(f'{console}: no counter line at the start of the stage')
-    marks = {}
-    for ln in dmesg:
-        m = MARK_RE.match(ln)
-        if m:
-            marks[(m.group(2), m.group(3), int(m.group(4)))] = float(m.group(1))
-    times = {'enable': [], 'disable': []}
-    for what in times:
-        n = 1
-        while (what, 'start', n) in marks:
-            if (what, 'end', n) not in marks:
-                raise BenchError(f'{console}: no {what}-end mark {n}')
-            times[what].append(round(
-                (marks[(what, 'end', n)] - marks[(what, 'start', n)]) * 1e3, 3))
-            n += 1
-        if not times[what]:
-            raise BenchError(f'{console}: no {what} marks in the kernel log')
+    times = enable_times(console, dmesg)
     return {
         'points': [points[p] for p in matrix],
         'static': static,
@@ -188,7 +210,7 @@ def parse_probes(console, bench):
             {p: via[p] for p in KPROBES if p in via})
 
 
-def targets(k):
+def targets(k, ref=None):
     """The issue's targets, from the figures: (what, value, verdict)."""
     def pc(kern, r, i, s):
         return next(p['per_call'] for p in k[kern]['points']
@@ -266,6 +288,15 @@ def targets(k):
     else:
         out.append(('one empty fentry program: far within 5 instructions '
                     'of near', f'near {fn}, far {ff}', False))
+    # Issue 12: enabling the function tracer on every function is no
+    # slower than with the series before it (the reference kernel).
+    if ref:
+        es = statistics.median(k['series:near']['enable_ms'])
+        er = statistics.median(ref['enable_ms'])
+        out.append(('enable function tracer on every function: series no '
+                    f'slower than patches 1-{ref["patches"]} (medians)',
+                    f'{es:,.1f} ms vs {er:,.1f} ms ({(es / er - 1) * 100:+.1f}%)',
+                    es <= er))
     tb, ts = k['base:near']['text'], k['series:near']['text']
     out.append(('text growth <= the RFC 5,3 layout (+3.17%)',
                 f'{(ts / tb - 1) * 100:+.2f}%', ts / tb - 1 <= 0.0317))
@@ -282,7 +313,7 @@ def table_head(w, heads, cols, ratio=True):
              + '--:|' * (len(cells) - len(heads)))
 
 
-def write_md(path, k, matrix, tg):
+def write_md(path, k, matrix, tg, ref=None):
     cols = [('base:near', 'base'), ('series:near', 'series'),
             ('series:far', 'series, far')]
     w = ['# Benchmark: instructions per traced call', '',
@@ -376,6 +407,15 @@ def write_md(path, k, matrix, tg):
              'Guest milliseconds are instructions (millions) plus the idle '
              'time the clock skips.')
     w.append('')
+    if ref:
+        w.append(f'The reference, the series up to patch {ref["patches"]} '
+                 '(`BENCH_REF`), same configuration, booted the same way: '
+                 'enabling the function tracer on every function '
+                 f'{statistics.median(ref["enable_ms"]):,.1f} guest ms '
+                 f'(median of {len(ref["enable_ms"])}), disabling it '
+                 f'{statistics.median(ref["disable_ms"]):,.1f}; '
+                 f'{ref["functions"]:,} functions traced.')
+        w.append('')
     w.append('### Targets (shown, not asserted)')
     w.append('')
     w.append('| target | measured | |')
@@ -482,8 +522,11 @@ def main():
     ap.add_argument('--matrix', required=True)
     ap.add_argument('--boot', action='append', default=[],
                     help='KERNEL:MODE=CONSOLE of guest/benchboot.sh')
+    ap.add_argument('--ref', help='PATCHES=CONSOLE of guest/benchenable.sh '
+                    'on the series up to patch PATCHES')
     ap.add_argument('runs', nargs='+', help='KERNEL:MODE=CONSOLE:VMLINUX')
     a = ap.parse_args()
+    ref = None
     matrix = [tuple(int(x) for x in p.split('/')) for p in a.matrix.split(',')]
     k = {}
     try:
@@ -496,16 +539,19 @@ def main():
             name, console = run.split('=', 1)
             label, v = parse_boot(console)
             k[name]['static'][label] = v
+        if a.ref:
+            patches, console = a.ref.split('=', 1)
+            ref = parse_ref(console, int(patches))
     except BenchError as e:
         print(f'bench: {e}', file=sys.stderr)
         return 1
-    tg = targets(k) if (1, 0, 0) in matrix and (1, 100, 0) in matrix else []
+    tg = targets(k, ref) if (1, 0, 0) in matrix and (1, 100, 0) in matrix else []
     with open(f'{a.results}/bench.json', 'w') as f:
         json.dump({'icount': 'shift=0,sleep=off', 'vcpus': 1,
-                   'matrix': a.matrix, 'kernels': k,
+                   'matrix': a.matrix, 'kernels': k, 'reference': ref,
                    'targets': [{'target': t, 'measured': v, 'met': ok}
                                for t, v, ok in tg]}, f, indent=1)
-    write_md(f'{a.results}/bench.md', k, matrix, tg)
+    write_md(f'{a.results}/bench.md', k, matrix, tg, ref)
     plot(f'{a.results}/bench.png', k, a.results)
     with open(f'{a.results}/bench.md') as f:
         print(f.read())

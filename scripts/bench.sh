@@ -15,6 +15,12 @@
 #                 R in 0 1 2 3 4 5 6 7 8 10, I in 0 1 10 100, S in 0 1.
 #   BENCH_CALLS   timed calls a point (the module's nr_calls), default 100000
 #   BENCH_REPS    times the function tracer is enabled on all functions
+#   BENCH_REF     the reference kernel: the series up to this patch, built
+#                 with the series' configuration, in which only enabling
+#                 the function tracer on all functions is timed
+#                 (guest/benchenable.sh), for issue 12's "no slower than
+#                 now"; default 47, the series before set trampolines
+#                 (patches 48-55); 0: none
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -75,6 +81,30 @@ for k in base series; do
 	bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 done
 
+# The reference kernel (BENCH_REF): the tree of the series' commit for
+# that patch (build/src/series has the base and one commit a patch),
+# unpacked once for each commit, and built as the series is.
+ref=${BENCH_REF:-47}
+case $ref in ''|*[!0-9]*) die "BENCH_REF must be a patch number, not '$ref'" ;; esac
+if [ "$ref" != 0 ]; then
+	npatches=$(grep -c . "$TOP/patches/series")
+	[ "$ref" -lt "$npatches" ] ||
+		die "BENCH_REF=$ref: the series has $npatches patches; the reference must be an earlier one"
+	sha=$(git -C "$BUILD/src/series" rev-list --reverse HEAD | sed -n "$((ref + 1))p")
+	[ -n "$sha" ] || die "no commit for patch $ref in $BUILD/src/series" "" "make apply"
+	src=$BUILD/src/bench-ref obj=$BUILD/obj/bench-ref
+	if [ "$(cat "$src/.ftarm-commit" 2>/dev/null)" != "$sha" ]; then
+		log "bench: the reference, patches 1-$ref: unpacking its tree into $src"
+		rm -rf "$src"
+		mkdir -p "$src"
+		git -C "$BUILD/src/series" archive "$sha" | tar -x -C "$src"
+		echo "$sha" >"$src/.ftarm-commit"
+	fi
+	bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}" "$TOP/configs/bench-series.config"
+	bash "$TOP/scripts/build.sh" "$src" "$obj"
+	bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
+fi
+
 # Without modules (BENCH_NOMODULES=0 skips it): base and series built with
 # the benchmark sample built in, which the base's tree does not have and
 # the series' Kconfig allows only as a module. Each gets a copy of its tree
@@ -128,6 +158,11 @@ for k in base series; do
 		bash "$TOP/scripts/boot.sh" "bench-$k" near benchboot "${BENCH_TIMEOUT:-5400}" &
 	pids+=($!)
 done
+# The reference: enabling the function tracer on all functions alone.
+if [ "$ref" != 0 ]; then
+	bash "$TOP/scripts/boot.sh" bench-ref near benchenable "${BENCH_TIMEOUT:-5400}" &
+	pids+=($!)
+fi
 # The built-in sample, with no ops of its own (R=0, I=0), timed at boot.
 for k in "${nomod[@]}"; do
 	p=ftrace_ops_bench
@@ -143,6 +178,8 @@ fail=0
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
 [ $fail = 0 ] || die "a benchmark guest did not finish (see above)"
 
+refarg=()
+[ "$ref" = 0 ] || refarg=(--ref "$ref=$LOGS/console-bench-ref-near-benchenable.log")
 python3 "$TOP/scripts/bench.py" --results "$RESULTS" --cross "$CROSS" \
 	--matrix "$BENCH_MATRIX" \
 	base:near="$LOGS/console-bench-base-near-bench.log":"$BUILD/obj/bench-base/vmlinux" \
@@ -150,6 +187,7 @@ python3 "$TOP/scripts/bench.py" --results "$RESULTS" --cross "$CROSS" \
 	series:far="$LOGS/console-bench-series-far-bench.log":"$BUILD/obj/bench-series/vmlinux" \
 	--boot base:near="$LOGS/console-bench-base-near-benchboot.log" \
 	--boot series:near="$LOGS/console-bench-series-near-benchboot.log" \
+	"${refarg[@]}" \
 	$(for k in "${nomod[@]}"; do
 		echo "--boot $k:near=$LOGS/console-bench-nomodules-$k-near-benchboot.log"
 	done) ||
