@@ -11,6 +11,17 @@ cmdline_arg() {
 	done
 }
 
+# exited_within PID TENTHS: wait up to TENTHS tenths of a second for the
+# background task PID to exit; true if it has.
+exited_within() {
+	ew_n=0
+	while kill -0 "$1" 2>/dev/null && [ $ew_n -lt "$2" ]; do
+		usleep 100000
+		ew_n=$((ew_n + 1))
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
 # cs: the uptime in centiseconds (shell builtins only).
 cs() {
 	read -r up _ </proc/uptime

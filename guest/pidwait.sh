@@ -89,7 +89,7 @@ pw_call() {
 # returned). EXPECT "nowait": the write gets 10 s, and the parker is
 # released as soon as it has returned.
 pw_round() {
-	local late0 r0 n lim
+	local late0 r0 lim
 	pw_err='' pw_blocked='' pw_stack='' pw_late=''
 	if ! echo reset >$PWP/ctl; then
 		pw_err="cannot reset ftarm_pid"
@@ -110,25 +110,15 @@ pw_round() {
 	# parker spinning on a vCPU), one that must wait is looked at after 3.
 	lim=30
 	[ "$1" = nowait ] && lim=100
-	n=0
-	while kill -0 $pw_w 2>/dev/null && [ $n -lt $lim ]; do
-		usleep 100000
-		n=$((n + 1))
-	done
-	if kill -0 $pw_w 2>/dev/null; then
+	if exited_within $pw_w $lim; then
+		pw_blocked=no
+	else
 		pw_blocked=yes
 		grep -q synchronize_rcu_tasks /proc/$pw_w/stack 2>/dev/null &&
 			pw_stack=yes || pw_stack=no
-	else
-		pw_blocked=no
 	fi
 	echo release >$PWP/ctl
-	n=0
-	while kill -0 $pw_w 2>/dev/null && [ $n -lt 600 ]; do
-		usleep 100000
-		n=$((n + 1))
-	done
-	if kill -0 $pw_w 2>/dev/null; then
+	if ! exited_within $pw_w 600; then
 		pw_err="the write of '$2' to $3 did not return within 60 s of the parker's release"
 		return
 	fi

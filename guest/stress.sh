@@ -1161,12 +1161,7 @@ rm -f $W/perf-load
 # Told to finish (before or after its second change), the program closes
 # the event and exits; the verdict does not wait for a stuck one.
 touch $pw/done
-n=0
-while kill -0 $pp 2>/dev/null && [ $n -lt 100 ]; do
-	usleep 100000
-	n=$((n + 1))
-done
-if kill -0 $pp 2>/dev/null; then
+if ! exited_within $pp 100; then
 	perf_res="fail: ${perf_res#*: }; ftarm-perf wait did not exit (stack: $(tasks_stack $pp))"
 elif ! wait $pp; then
 	perf_res="fail: ${perf_res#*: }; ftarm-perf wait failed"

@@ -81,9 +81,10 @@ for k in base series; do
 	bash "$TOP/scripts/initramfs.sh" "$src" "$obj"
 done
 
-# The reference kernel (BENCH_REF): the tree of the series' commit for
-# that patch (build/src/series has the base and one commit a patch),
-# unpacked once for each commit, and built as the series is.
+# The reference kernel (BENCH_REF): a worktree of build/src/series (the
+# base and one commit a patch) at that patch's commit, built as the series
+# is; a new reference checks out only the files that differ, so its build
+# stays incremental.
 ref=${BENCH_REF:-47}
 case $ref in ''|*[!0-9]*) die "BENCH_REF must be a patch number, not '$ref'" ;; esac
 if [ "$ref" != 0 ]; then
@@ -93,13 +94,15 @@ if [ "$ref" != 0 ]; then
 	sha=$(git -C "$BUILD/src/series" rev-list --reverse HEAD | sed -n "$((ref + 1))p")
 	[ -n "$sha" ] || die "no commit for patch $ref in $BUILD/src/series" "" "make apply"
 	src=$BUILD/src/bench-ref obj=$BUILD/obj/bench-ref
-	if [ "$(cat "$src/.ftarm-commit" 2>/dev/null)" != "$sha" ]; then
-		log "bench: the reference, patches 1-$ref: unpacking its tree into $src"
+	if ! git -C "$src" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+		log "bench: the reference, patches 1-$ref: a worktree of the series in $src"
 		rm -rf "$src"
-		mkdir -p "$src"
-		git -C "$BUILD/src/series" archive "$sha" | tar -x -C "$src"
-		echo "$sha" >"$src/.ftarm-commit"
+		git -C "$BUILD/src/series" worktree prune
+		git -C "$BUILD/src/series" worktree add -q -f --detach "$src" "$sha" ||
+			die "cannot make the reference's worktree $src"
 	fi
+	git -C "$src" checkout -q -f --detach "$sha" ||
+		die "cannot check out patch $ref's commit in $src"
 	bash "$TOP/scripts/config.sh" "$src" "$obj" "${frags[@]}" "$TOP/configs/bench-series.config"
 	bash "$TOP/scripts/build.sh" "$src" "$obj"
 	bash "$TOP/scripts/initramfs.sh" "$src" "$obj"

@@ -32,16 +32,12 @@ kmake() { # SRC OBJ ARGS...
 }
 # warnings FILE.c SRC OBJ: the W=1 and sparse warnings of one file, with
 # line and column numbers dropped so that moved lines compare equal. A .c
-# file that another .c file of its directory #includes (a KUnit suite
-# built into the file it tests) is compiled through that file.
+# file that another .c file #includes is compiled through that file
+# (compile_unit).
 warnings() {
 	local f=$1 s=$2 o=$3 unit
 	[ -f "$s/$f" ] || return 0
-	unit=$f
-	if includer=$(grep -l "^#include \"$(basename "$f")\"" "$s/$(dirname "$f")"/*.c 2>/dev/null |
-		head -n 1) && [ -n "$includer" ]; then
-		unit=${includer#"$s/"}
-	fi
+	unit=$(compile_unit "$s" "$f")
 	# Compile it whatever its object's age: an up-to-date object prints
 	# nothing, which would make every warning of the other side look new.
 	rm -f "$o/${unit%.c}.o"

@@ -113,6 +113,20 @@ parse_console() {
 # sources and Kbuild are in DIR out of tree against the kernel in OBJ, and
 # install them beside its own (OBJ/modinstall, with depmod's files).
 # EXT_CC: the compiler, when the kernel was not built with gcc.
+# compile_unit SRC FILE.c: what the kernel compiles FILE.c as: itself, or
+# the .c file of its directory that #includes it (a KUnit suite built into
+# the file it tests; kernel/trace/trace_selftest.c, in trace.c)
+compile_unit() {
+	local inc
+	inc=$(grep -l "^#include \"$(basename "$2")\"" "$1/$(dirname "$2")"/*.c 2>/dev/null |
+		head -n 1)
+	if [ -n "$inc" ]; then
+		echo "${inc#"$1/"}"
+	else
+		echo "$2"
+	fi
+}
+
 ext_modules() {
 	local src=$1 obj=$2 dir=$3 logf=$4
 	shift 4

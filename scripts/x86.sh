@@ -61,21 +61,8 @@ warnings() {
 		sed -E 's/:[0-9]+:([0-9]+:)? /: /' | sort -u || true
 }
 
-# unit FILE.c: what the kernel compiles FILE.c as: itself, or the .c file
-# of its directory that #includes it (trace_selftest.c, in trace.c)
-unit() {
-	local inc
-	inc=$(grep -l "^#include \"$(basename "$1")\"" "$BUILD/src/series/$(dirname "$1")"/*.c \
-		2>/dev/null | head -n 1)
-	if [ -n "$inc" ]; then
-		echo "${inc#"$BUILD/src/series/"}"
-	else
-		echo "$1"
-	fi
-}
-
 fail=0 n=0 built=0 res=()
-for f in $(for g in $files; do unit "$g"; done | sort -u); do
+for f in $(for g in $files; do compile_unit "$BUILD/src/series" "$g"; done | sort -u); do
 	n=$((n + 1))
 	# A file x86's configuration does not build (an arm64-only option)
 	# has no object rule to run: what the kernel makes of it is skipped.
