@@ -58,6 +58,26 @@ echo "bpf: tests: $want"
 [ -z "$DENY" ] || echo "$DENY" | while read -r n why; do echo "bpf: UNSUPPORTED: $n: $why"; done
 deny=$([ -z "$DENY" ] || echo "$DENY" | while read -r n why; do printf '%s,' "$n"; done)
 deny=${deny%,}
+# ftarm.bpf_exclude=TEST/SUBTEST[,...]: subtests this stage leaves to the
+# stress stage of the same guest (make test's stress round: ftarm_direct's
+# churn subtests, which guest/stress.sh runs again and again beside its
+# churn, and reports). That stage runs them only under TCG=single (see
+# above); elsewhere they stay here.
+exclude=$(cmdline_arg ftarm.bpf_exclude)
+if [ -n "$exclude" ] && [ "$(cmdline_arg ftarm.tcg)" != single ]; then
+	echo "bpf: ftarm.bpf_exclude ignored: the stress stage runs ftarm_direct's churn under TCG=single only"
+	exclude=
+fi
+for e in $(echo "$exclude" | tr ',' ' '); do
+	case $e in
+	*/*) ;;
+	*) echo "bpf: ftarm.bpf_exclude takes subtests (TEST/SUBTEST), not '$e'"; exit 1 ;;
+	esac
+done
+if [ -n "$exclude" ]; then
+	echo "bpf: left to the stress stage (ftarm.bpf_exclude): $exclude"
+	deny="$deny${deny:+,}$exclude"
+fi
 rc=0 first= last=
 for t in $want; do
 	case " $built " in

@@ -23,7 +23,9 @@
 #   bpf-churn with test_progs in the guest (the BPF kernel) and TCG=single,
 #             runs ftarm_direct's churn, churn_shared and modify again and
 #             again: BPF direct calls attached and detached, shared with
-#             an instance and replaced, with every call counted exactly.
+#             an instance and replaced, with every call counted exactly
+#             (at most ftarm.bpf_churn_rounds rounds a subtest a run, when
+#             given: a shorter run ends sooner after the churn stops).
 # Before that, the callsites of a kernel and a module function must lead to
 # their instance's trampoline, through the veneer in forced-far mode
 # (route), also for a veneer at page offset 0xff8/0xffc (erratum-843419),
@@ -435,12 +437,13 @@ fi
 # the guest has test_progs (a kernel with configs/bpf.config) and runs its
 # vCPUs on one host thread (guest/bpf.sh says why).
 BPF_CHURN_TESTS=ftarm_direct/churn,ftarm_direct/modify
+bpf_churn_rounds=$(cmdline_arg ftarm.bpf_churn_rounds)
 bpf_churn() {
-	runs=0 bad=0
+	runs=0 bad=0 r_churn=0 r_shared=0 r_modify=0
 	while [ ! -f $W/stop ]; do
 		# A run counts when each of the three subtests says OK:
 		# a selector that matched nothing also exits 0.
-		if (cd /bpf && ./test_progs -t "$BPF_CHURN_TESTS") >$W/bpf-churn.out 2>&1 &&
+		if (cd /bpf && FTARM_DIRECT_ROUNDS=$bpf_churn_rounds ./test_progs -v -t "$BPF_CHURN_TESTS") >$W/bpf-churn.out 2>&1 &&
 			grep -q '^#[0-9]*/[0-9]* *ftarm_direct/churn:OK' $W/bpf-churn.out &&
 			grep -q '^#[0-9]*/[0-9]* *ftarm_direct/churn_shared:OK' $W/bpf-churn.out &&
 			grep -q '^#[0-9]*/[0-9]* *ftarm_direct/modify:OK' $W/bpf-churn.out; then
@@ -449,8 +452,17 @@ bpf_churn() {
 			bad=$((bad + 1))
 			cp $W/bpf-churn.out $W/bpf-churn.failed
 		fi
+		# The rounds each subtest made ("ftarm_direct: churn: N rounds",
+		# printed with -v), added up
+		read -r r_churn r_shared r_modify <<-EOF
+		$(awk -v c="$r_churn" -v s="$r_shared" -v m="$r_modify" '
+			/^ftarm_direct: churn: [0-9]+ rounds/ { c += $3 }
+			/^ftarm_direct: churn_shared: [0-9]+ rounds/ { s += $3 }
+			/^ftarm_direct: modify: [0-9]+ rounds/ { m += $3 }
+			END { print c, s, m }' $W/bpf-churn.out)
+		EOF
 	done
-	echo "$runs $bad" >$W/bpf-churn
+	echo "$runs $bad $r_churn $r_shared $r_modify" >$W/bpf-churn
 }
 bpf_churn_why=
 if [ ! -x /bpf/test_progs ]; then
@@ -635,9 +647,11 @@ if [ -n "$bpf_churn_why" ]; then
 elif [ ! -f $W/bpf-churn ]; then
 	fail "bpf-churn: the BPF churn did not finish"
 else
-	read -r runs bad <$W/bpf-churn
-	if [ "$bad" = 0 ] && [ "$runs" -gt 0 ]; then
-		pass "bpf-churn: $runs runs of ftarm_direct's churn, churn_shared and modify beside the churn, every call counted exactly"
+	read -r runs bad r_churn r_shared r_modify <$W/bpf-churn
+	if [ "$bad" = 0 ] && [ "$runs" -gt 0 ] && [ "$r_churn" -gt 0 ] && [ "$r_shared" -gt 0 ] && [ "$r_modify" -gt 0 ]; then
+		pass "bpf-churn: $runs runs of ftarm_direct's churn, churn_shared and modify${bpf_churn_rounds:+ (at most $bpf_churn_rounds rounds each a run)} beside the churn, $r_churn, $r_shared and $r_modify rounds in all, every call counted exactly"
+	elif [ "$bad" = 0 ]; then
+		fail "bpf-churn: $runs runs, $r_churn, $r_shared and $r_modify rounds of churn, churn_shared and modify: no run, or a subtest that made no round"
 	else
 		fail "bpf-churn: $bad of $((runs + bad)) runs of ftarm_direct's churn, churn_shared and modify beside the churn failed"
 		grep -a -E 'FAIL|ftarm_direct|Summary' $W/bpf-churn.failed 2>/dev/null | head -n 20

@@ -53,7 +53,7 @@ qemu-system-aarch64 -M virt,gic-version=3 -cpu max,pauth-impdef=on \
 	-smp "${GUEST_CPUS:-2}" -m "${GUEST_MEM:-2G}" -nic none -display none \
 	-no-reboot -monitor none -serial "file:$console" \
 	-kernel "$image" -initrd "$obj/initramfs.cpio" -append "$append" \
-	"${extra[@]}" </dev/null >"$LOGS/qemu-$name-$mode.log" 2>&1 &
+	"${extra[@]}" </dev/null >"$LOGS/qemu-$name-$mode-${run//,/+}.log" 2>&1 &
 qpid=$!
 t0=$(date +%s) last=$t0 verdict=
 while kill -0 $qpid 2>/dev/null; do
@@ -75,18 +75,18 @@ while kill -0 $qpid 2>/dev/null; do
 		# ftracetest's "[N] case" lines, prefixed "# " under the kselftest
 		# runner.
 		cur=$(grep -a -E '^(# )?\[[0-9]+\]|^@@FTARM begin|^stress' "$console" | tail -n 1 | cut -c1-70 || true)
-		log "boot: $name ($mode): $((now - t0))s: ${cur:-booting}"
+		log "boot: $name ($mode, $run): $((now - t0))s: ${cur:-booting}"
 	fi
 done
 kill $qpid 2>/dev/null || true
 wait $qpid 2>/dev/null || true
 if [ -z "$verdict" ] && ! grep -q '^@@FTARM done' "$console"; then
-	verdict="exit before the end (see $LOGS/qemu-$name-$mode.log)"
+	verdict="exit before the end (see $LOGS/qemu-$name-$mode-${run//,/+}.log)"
 fi
 if [ -n "$verdict" ]; then
 	echo "---- console tail ----" >&2
 	tail -n 30 "$console" >&2
-	die "guest $name ($mode): $verdict after $(($(date +%s) - t0))s" "$console" \
+	die "guest $name ($mode, $run): $verdict after $(($(date +%s) - t0))s" "$console" \
 		"GUEST_TIMEOUT=<s> for a longer limit; the last test line above is where it stopped"
 fi
-log "boot: $name ($mode): guest done in $(($(date +%s) - t0))s"
+log "boot: $name ($mode, $run): guest done in $(($(date +%s) - t0))s"

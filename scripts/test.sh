@@ -50,15 +50,18 @@ case " ${VARIANTS:-all} " in *" all "* | *" bti "*) bti=1 ;; esac
 # The bti kernel is built with configs/bpf.config (BPF, DWARF and BTF) and
 # gets the BPF selftests of variants.sh's BTI_BPF_TESTS (ours,
 # ftarm_direct, and the trampoline tests quickest to build), which the
-# stress guests run before their churn, near and far; make bpf-selftests
+# stress round's far guest runs before its churn (the near guest:
+# ftarm_direct's exact counts); make bpf-selftests
 # runs the longer list on base and series side by side. VARIANT_BPF=0
 # leaves BPF out (a shorter run, no BPF result).
 export VARIANT_BPF=${VARIANT_BPF:-1}
 rm -f "$RESULTS"/variants{,-bti}.json "$RESULTS/series-bti-far.json"
-bti_pid=
+bti_pid='' bti_booted=$BUILD/bti-guest-started
+rm -f "$bti_booted"
 if [ "$v" != none ] && [ $bti = 1 ]; then
 	log "test: the bti variant, built and booted beside the series' guest (log $LOGS/variants-bti.log)"
-	VARIANTS_OUT=$RESULTS/variants-bti.json VARIANT_NICE=19 bash "$TOP/scripts/variants.sh" bti \
+	VARIANTS_OUT=$RESULTS/variants-bti.json VARIANT_NICE=19 VARIANT_BOOTED=$bti_booted \
+		bash "$TOP/scripts/variants.sh" bti \
 		>"$LOGS/variants-bti.log" 2>&1 &
 	bti_pid=$!
 fi
@@ -120,36 +123,89 @@ if [ "$v" != none ] && [ -n "$rest" ]; then
 	# shellcheck disable=SC2086 # a list of names
 	VARIANT_SCOPE=${VARIANT_SCOPE:-objects} VARIANT_NICE=19 bash "$TOP/scripts/variants.sh" $rest
 fi
-# The compile checks above ran beside the end of the bti guest; the stress
-# round boots the bti kernel.
-bti_wait
 # A short stress round, near and far (scripts/stress.sh; STRESS=none skips
 # it), on the bti variant's kernel when this run built it (clang, BTI,
 # lockdep and the other checks of configs/debug.config): no build of its
 # own. Without it, on make stress's debug kernel (a build more). Two vCPUs
-# a guest: the two guests share two cores. The late-call check runs 20
-# rounds here (STRESS_LATE_ROUNDS; make stress: 40), about 7 s each, and
-# its PID and ftrace_set_filter() variants 10 and 20. Both guests run their
-# vCPUs on one host thread (STRESS_TCG_SINGLE): under QEMU 7.2's
-# multi-threaded TCG, a vCPU can keep running a callsite's old BL into a
-# trampoline freed after it was rewritten (guest/freeloop.sh, README "QEMU
-# and cross-modified code"), which the hot workers of the churn hit.
+# a guest. Both guests run their vCPUs on one host thread
+# (STRESS_TCG_SINGLE): under QEMU 7.2's multi-threaded TCG, a vCPU can
+# keep running a callsite's old BL into a trampoline freed after it was
+# rewritten (guest/freeloop.sh, README "QEMU and cross-modified code"),
+# which the hot workers of the churn hit.
+# Shorter than make stress, to keep make test within its time on two
+# cores: 60 s of churn (at least three iterations); the late-call check
+# and its ftrace_set_filter() variant 20 rounds (STRESS_LATE_ROUNDS; make
+# stress: 40), its other variants 10; ftarm_direct's churn beside the
+# churn at most 15 rounds a subtest a run (STRESS_BPF_CHURN_ROUNDS; make
+# stress: 60 and 40), so that the run going on when the churn stops ends
+# soon after it. All the BPF selftests (test_progs) run first in the far
+# guest only (STRESS_BPF_MODES), whose calls go through the veneers and
+# the far stubs, the near guest runs ftarm_direct alone (STRESS_BPF_ONLY);
+# both without ftarm_direct's churn subtests, which they run beside their
+# churn (guest/bpf.sh, STRESS_BPF_EXCLUDE).
+# The far guest starts once the compile checks are done and the bti guest
+# has started (its kernel, BPF selftests and initramfs are then written:
+# VARIANT_BOOTED), beside the end of the bti guest; the stress modules and
+# initramfs are made once, at the lowest priority (STRESS_STEP=prepare).
+# The near guest starts once the bti guest is done: never more than two
+# guests at once. Each guest took 1100 to 1250 s here (CI's machine is
+# slower): the timeout, a hang detector, is 2160 s (STRESS_SLACK). With no bti guest (its build failed) the round does not
+# boot whatever older kernel its directory holds: it fails.
 rm -f "$RESULTS"/stress-*.json
 sk=stress
 [ "$v" != none ] && [ $bti = 1 ] && sk=series-bti
+stress_failed=
+# stress_step STEP MODES [NICENESS]: one step of scripts/stress.sh.
+stress_step() {
+	STRESS_STEP=$1 MODES=$2 nice -n "${3:-0}" bash "$TOP/scripts/stress.sh" && return 0
+	log "test: the stress round's $1 step (${2:-both modes}) failed before its results (see above)"
+	stress_failed="$stress_failed ${2:-near far}"
+	return 1
+}
 if [ "${STRESS:-short}" != none ]; then
-	if ! STRESS_KERNEL=${STRESS_KERNEL:-$sk} DURATION=${STRESS_DURATION:-60} STRESS_SUMMARY=0 \
+	export STRESS_KERNEL=${STRESS_KERNEL:-$sk} DURATION=${STRESS_DURATION:-60} STRESS_SUMMARY=0 \
 		STRESS_TCG_SINGLE=${STRESS_TCG_SINGLE-near far} \
 		STRESS_BOOT_SELFTESTS=${STRESS_BOOT_SELFTESTS:-0} LATE_ROUNDS=${STRESS_LATE_ROUNDS:-20} \
-		GUEST_CPUS=${STRESS_CPUS:-2} bash "$TOP/scripts/stress.sh"; then
-		log "test: the stress round failed before its results (see above)"
-		[ -n "$(ls "$RESULTS"/stress-*.json 2>/dev/null)" ] ||
-			echo '{"kernel": "stress", "mode": "round", "results": [{"suite": "stress", "name": "round ran", "result": "FAIL"}]}' \
-				>"$RESULTS/stress-round.json"
+		BPF_CHURN_ROUNDS=${STRESS_BPF_CHURN_ROUNDS:-15} STRESS_BPF_MODES=${STRESS_BPF_MODES-far} \
+		STRESS_BPF_ONLY=${STRESS_BPF_ONLY-ftarm_direct} \
+		STRESS_BPF_EXCLUDE=${STRESS_BPF_EXCLUDE-ftarm_direct/churn,ftarm_direct/churn_shared,ftarm_direct/modify} \
+		GUEST_CPUS=${STRESS_CPUS:-2} STRESS_SLACK=${STRESS_SLACK:-2100}
+	far_pid=
+	if [ "$STRESS_KERNEL" = series-bti ]; then
+		# Until the bti guest has started, or the variant has ended
+		# (its build failed, or it booted and finished already).
+		while [ -n "$bti_pid" ] && [ ! -f "$bti_booted" ] && kill -0 "$bti_pid" 2>/dev/null; do
+			sleep 10
+		done
+		if [ -f "$bti_booted" ] && stress_step prepare "" 19; then
+			log "test: the stress round's far guest, beside the end of the bti guest"
+			stress_step boot far &
+			far_pid=$!
+		fi
 	fi
+	bti_wait
+	if [ -n "$far_pid" ]; then
+		stress_step boot near || true
+		wait "$far_pid" || stress_failed="$stress_failed far"
+	elif [ "$STRESS_KERNEL" = series-bti ] && [ ! -f "$bti_booted" ]; then
+		log "test: no bti guest ran (see $LOGS/variants-bti.log): no stress round on its kernel"
+		stress_failed="near far"
+	elif [ -z "$stress_failed" ]; then
+		if stress_step prepare ""; then
+			stress_step boot "near far" || true
+		fi
+	fi
+	# A mode with no results failed, whatever the reason.
+	for m in near far; do
+		[ -f "$RESULTS/stress-$m.json" ] && continue
+		echo "{\"kernel\": \"stress\", \"mode\": \"$m\", \"subset\": true, \"results\": [{\"suite\": \"stress\", \"name\": \"round ran ($m)\", \"result\": \"FAIL\"}]}" \
+			>"$RESULTS/stress-round-$m.json"
+	done
+else
+	bti_wait
 fi
 summ=("$RESULTS/checkpatch.json")
-for f in series-near series-far variants variants-bti series-bti-far stress-near stress-far stress-round; do
+for f in series-near series-far variants variants-bti series-bti-far stress-near stress-far stress-round-near stress-round-far; do
 	[ -f "$RESULTS/$f.json" ] && summ+=("$RESULTS/$f.json")
 done
 [ -f "$RESULTS/base-near.json" ] && summ+=("$RESULTS/base-near.json")

@@ -32,6 +32,9 @@
 # does nothing else. make test runs "variants.sh bti" alone, at the lowest
 # priority, beside the series' guest, and the other variants after it. The
 # bti guest boots in the background while the variants after it are built.
+# VARIANT_BOOTED: a file touched once a booted variant's guest has started
+# (its kernel, BPF selftests and initramfs are then written): make test
+# starts the stress round's first guest on that kernel beside it.
 # Each variant is one result in build/results/variants.json (VARIANTS_OUT:
 # another file; a failed build is a FAIL with its log, and the next variant
 # still runs); the BTI boot is build/results/series-bti-far.json.
@@ -240,6 +243,7 @@ for v in "${names[@]}"; do
 			QEMU_ICOUNT=$(ftracetest_icount ftracetest) \
 			bash "$TOP/scripts/boot.sh" series-$v far ftracetest,probes &
 		boot_pid=$! boot_v=$v boot_frags=("${frags[@]}" "${vfrags[@]}")
+		[ -z "${VARIANT_BOOTED:-}" ] || touch "$VARIANT_BOOTED"
 	fi
 done
 boot_wait

@@ -35,6 +35,10 @@
  *    With FTARM_CHURN_TRACE set, each attach and detach is marked in the
  *    kernel log too, to line the report up with the kernel's messages.
  *
+ * FTARM_DIRECT_ROUNDS=N makes churn, churn_shared and modify run at most N
+ * rounds (default 60, 60 and 40): guest/stress.sh runs them again and
+ * again beside its churn, where shorter runs end sooner after it stops.
+ *
  * Every call is a system call of this process, which orders it after the
  * attach or detach that came before it (a system call is a context
  * synchronisation event on arm64).
@@ -58,6 +62,21 @@
 #define TESTMOD_FILE "/sys/kernel/bpf_testmod"
 
 static int testmod_fd = -1;
+
+/* At most FTARM_DIRECT_ROUNDS rounds, when it is set to a number from 1. */
+static int max_rounds(int dflt)
+{
+	const char *s = getenv("FTARM_DIRECT_ROUNDS");
+	char *end;
+	long n;
+
+	if (!s || !*s)
+		return dflt;
+	n = strtol(s, &end, 10);
+	if (*end || n < 1)
+		return dflt;
+	return n < dflt ? n : dflt;
+}
 
 /*
  * Write all of s: tracefs filter files take one word a write() and return
@@ -794,7 +813,7 @@ static void run_churn(struct ftarm_direct *skel, bool shared)
 	for (n = 0; n < 2; n++)
 		if (!ASSERT_OK(pthread_create(&thr[n], NULL, churn_caller, c), "pthread_create"))
 			break;
-	for (k = 0; k < CHURN_ROUNDS && atomic_load(&c->next) < SEEN_MAX; k++) {
+	for (k = 0; k < (unsigned int)max_rounds(CHURN_ROUNDS) && atomic_load(&c->next) < SEEN_MAX; k++) {
 		struct bpf_link *link = bpf_program__attach(skel->progs.churn_prog);
 
 		if (!link) {
@@ -903,7 +922,7 @@ static void run_modify(struct ftarm_direct *skel)
 		if (!ASSERT_OK(pthread_create(&thr[n], NULL, modify_caller, &m),
 			       "pthread_create"))
 			break;
-	for (k = 0; k < MOD_ROUNDS; k++) {
+	for (k = 0; k < max_rounds(MOD_ROUNDS); k++) {
 		other = bpf_program__attach(skel->progs.mod_other_prog);
 		if (!other)
 			fails++;
