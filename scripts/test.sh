@@ -148,7 +148,7 @@ fi
 # VARIANT_BOOTED), beside the end of the bti guest; the stress modules and
 # initramfs are made once, at the lowest priority (STRESS_STEP=prepare).
 # The near guest starts once the bti guest is done: never more than two
-# guests at once. Each guest took 1100 to 1250 s here (CI's machine is
+# guests at once. Each guest took 1100 to 1550 s here (CI's machine is
 # slower): the timeout, a hang detector, is 2160 s (STRESS_SLACK). With no bti guest (its build failed) the round does not
 # boot whatever older kernel its directory holds: it fails.
 rm -f "$RESULTS"/stress-*.json
