@@ -9,8 +9,8 @@
 # BTI one booted (scripts/variants.sh); a short stress round on the debug
 # kernel (scripts/stress.sh).  Ends with "N passed, N failed, N skipped".
 # Never more than two heavy jobs at once on the two cores: the near guest
-# beside the bti build and then the bti guest; the compile checks; the
-# stress guests.
+# beside the bti build, then the bti guest, then the stress round's far
+# guest; the compile checks; the stress round's near guest.
 #
 # The baseline (the base's own results with the same config) is taken
 # from build/results/base-near.json, else from the committed
@@ -56,14 +56,89 @@ case " ${VARIANTS:-all} " in *" all "* | *" bti "*) bti=1 ;; esac
 # leaves BPF out (a shorter run, no BPF result).
 export VARIANT_BPF=${VARIANT_BPF:-1}
 rm -f "$RESULTS"/variants{,-bti}.json "$RESULTS/series-bti-far.json"
-bti_pid='' bti_booted=$BUILD/bti-guest-started
-rm -f "$bti_booted"
+bti_pid='' bti_booted=$BUILD/bti-guest-started bti_done=$BUILD/bti-done
+rm -f "$bti_booted" "$bti_done"
 if [ "$v" != none ] && [ $bti = 1 ]; then
 	log "test: the bti variant, built and booted beside the series' guest (log $LOGS/variants-bti.log)"
-	VARIANTS_OUT=$RESULTS/variants-bti.json VARIANT_NICE=19 VARIANT_BOOTED=$bti_booted \
-		bash "$TOP/scripts/variants.sh" bti \
-		>"$LOGS/variants-bti.log" 2>&1 &
+	{
+		rc=0
+		VARIANTS_OUT=$RESULTS/variants-bti.json VARIANT_NICE=19 VARIANT_BOOTED=$bti_booted \
+			bash "$TOP/scripts/variants.sh" bti >"$LOGS/variants-bti.log" 2>&1 || rc=$?
+		touch "$bti_done"
+		exit $rc
+	} &
 	bti_pid=$!
+fi
+
+# A short stress round, near and far (scripts/stress.sh; STRESS=none skips
+# it), on the bti variant's kernel when this run built it (clang, BTI,
+# lockdep and the other checks of configs/debug.config): no build of its
+# own. Without it, on make stress's debug kernel (a build more). Two vCPUs
+# a guest. Both guests run their vCPUs on one host thread
+# (STRESS_TCG_SINGLE): under QEMU 7.2's multi-threaded TCG, a vCPU can
+# keep running a callsite's old BL into a trampoline freed after it was
+# rewritten (guest/freeloop.sh, README "QEMU and cross-modified code"),
+# which the hot workers of the churn hit.
+# Shorter than make stress, to keep make test within its time on two
+# cores: 60 s of churn (at least three iterations); the late-call check
+# and its ftrace_set_filter() variant 20 rounds (STRESS_LATE_ROUNDS; make
+# stress: 40), its other variants 10; ftarm_direct's churn beside the
+# churn at most 15 rounds a subtest a run (STRESS_BPF_CHURN_ROUNDS; make
+# stress: 60 and 40), so that the run going on when the churn stops ends
+# soon after it. All the BPF selftests (test_progs) run first in the far
+# guest only (STRESS_BPF_MODES), whose calls go through the veneers and
+# the far stubs, the near guest runs ftarm_direct alone (STRESS_BPF_ONLY);
+# both without ftarm_direct's churn subtests, which they run beside their
+# churn (guest/bpf.sh, STRESS_BPF_EXCLUDE).
+# The far guest has a lane of its own, started now: once the bti variant
+# is done, beside the series' near guest (or, when the bti guest outlasts
+# the near guest and the compile checks, as soon as the bti guest has
+# started: its kernel, BPF selftests and initramfs are then written,
+# VARIANT_BOOTED), it makes the stress modules and initramfs at the
+# lowest priority (STRESS_STEP=prepare) and boots. The near guest starts
+# once the near guest of the series, the compile checks and the bti
+# variant are done: never more than two guests at once. Each guest took
+# 1100 to 1550 s here (CI's machine is slower): the timeout, a hang
+# detector, is 2160 s (STRESS_SLACK). With no bti guest (its build
+# failed) the round does not boot whatever older kernel its directory
+# holds: it fails.
+rm -f "$RESULTS"/stress-*.json
+sk=stress
+[ "$v" != none ] && [ $bti = 1 ] && sk=series-bti
+stress_kernel=${STRESS_KERNEL:-$sk}
+stress_env=(STRESS_KERNEL="$stress_kernel" DURATION="${STRESS_DURATION:-60}" STRESS_SUMMARY=0
+	STRESS_TCG_SINGLE="${STRESS_TCG_SINGLE-near far}"
+	STRESS_BOOT_SELFTESTS="${STRESS_BOOT_SELFTESTS:-0}" LATE_ROUNDS="${STRESS_LATE_ROUNDS:-20}"
+	BPF_CHURN_ROUNDS="${STRESS_BPF_CHURN_ROUNDS:-15}" STRESS_BPF_MODES="${STRESS_BPF_MODES-far}"
+	STRESS_BPF_ONLY="${STRESS_BPF_ONLY-ftarm_direct}"
+	STRESS_BPF_EXCLUDE="${STRESS_BPF_EXCLUDE-ftarm_direct/churn,ftarm_direct/churn_shared,ftarm_direct/modify}"
+	GUEST_CPUS="${STRESS_CPUS:-2}" STRESS_SLACK="${STRESS_SLACK:-2100}")
+stress_failed=
+# stress_step STEP MODES [NICENESS]: one step of scripts/stress.sh.
+stress_step() {
+	env "${stress_env[@]}" STRESS_STEP="$1" MODES="$2" \
+		nice -n "${3:-0}" bash "$TOP/scripts/stress.sh" && return 0
+	log "test: the stress round's $1 step (${2:-both modes}) failed before its results (see above)"
+	stress_failed="$stress_failed ${2:-near far}"
+	return 1
+}
+far_pid='' near_done=$BUILD/near-guest-done prepared=$BUILD/stress-prepared
+far_done=$BUILD/stress-far-lane-done
+rm -f "$near_done" "$prepared" "$far_done"
+if [ "${STRESS:-short}" != none ] && [ "$stress_kernel" = series-bti ] && [ -n "$bti_pid" ]; then
+	(
+		trap 'touch "$far_done"' EXIT
+		until [ -f "$bti_done" ] || { [ -f "$bti_booted" ] && [ -f "$near_done" ]; }; do
+			sleep 10
+		done
+		# No bti guest (its build failed): the main flow reports it.
+		[ -f "$bti_booted" ] || exit 1
+		stress_step prepare "" 19 || exit 1
+		touch "$prepared"
+		log "test: the stress round's far guest, once the bti guest is done or the near guest is"
+		stress_step boot far
+	) &
+	far_pid=$!
 fi
 # The suite takes about 1500 s alone under TCG here, 3000 s beside the
 # bti build: the timeout is a hang detector, well above that.
@@ -93,7 +168,12 @@ bti_wait() {
 	fi
 	bti_pid=
 }
-[ $rc_kernel = 0 ] || { bti_wait; exit $rc_kernel; }
+if [ $rc_kernel != 0 ]; then
+	touch "$near_done"
+	bti_wait
+	[ -z "$far_pid" ] || wait "$far_pid" || true
+	exit $rc_kernel
+fi
 
 baseline_ok() { # file
 	[ -f "$1" ] && python3 "$TOP/scripts/results.py" baseline-ok "$1" \
@@ -123,75 +203,29 @@ if [ "$v" != none ] && [ -n "$rest" ]; then
 	# shellcheck disable=SC2086 # a list of names
 	VARIANT_SCOPE=${VARIANT_SCOPE:-objects} VARIANT_NICE=19 bash "$TOP/scripts/variants.sh" $rest
 fi
-# A short stress round, near and far (scripts/stress.sh; STRESS=none skips
-# it), on the bti variant's kernel when this run built it (clang, BTI,
-# lockdep and the other checks of configs/debug.config): no build of its
-# own. Without it, on make stress's debug kernel (a build more). Two vCPUs
-# a guest. Both guests run their vCPUs on one host thread
-# (STRESS_TCG_SINGLE): under QEMU 7.2's multi-threaded TCG, a vCPU can
-# keep running a callsite's old BL into a trampoline freed after it was
-# rewritten (guest/freeloop.sh, README "QEMU and cross-modified code"),
-# which the hot workers of the churn hit.
-# Shorter than make stress, to keep make test within its time on two
-# cores: 60 s of churn (at least three iterations); the late-call check
-# and its ftrace_set_filter() variant 20 rounds (STRESS_LATE_ROUNDS; make
-# stress: 40), its other variants 10; ftarm_direct's churn beside the
-# churn at most 15 rounds a subtest a run (STRESS_BPF_CHURN_ROUNDS; make
-# stress: 60 and 40), so that the run going on when the churn stops ends
-# soon after it. All the BPF selftests (test_progs) run first in the far
-# guest only (STRESS_BPF_MODES), whose calls go through the veneers and
-# the far stubs, the near guest runs ftarm_direct alone (STRESS_BPF_ONLY);
-# both without ftarm_direct's churn subtests, which they run beside their
-# churn (guest/bpf.sh, STRESS_BPF_EXCLUDE).
-# The far guest starts once the compile checks are done and the bti guest
-# has started (its kernel, BPF selftests and initramfs are then written:
-# VARIANT_BOOTED), beside the end of the bti guest; the stress modules and
-# initramfs are made once, at the lowest priority (STRESS_STEP=prepare).
-# The near guest starts once the bti guest is done: never more than two
-# guests at once. Each guest took 1100 to 1550 s here (CI's machine is
-# slower): the timeout, a hang detector, is 2160 s (STRESS_SLACK). With no bti guest (its build failed) the round does not
-# boot whatever older kernel its directory holds: it fails.
-rm -f "$RESULTS"/stress-*.json
-sk=stress
-[ "$v" != none ] && [ $bti = 1 ] && sk=series-bti
-stress_failed=
-# stress_step STEP MODES [NICENESS]: one step of scripts/stress.sh.
-stress_step() {
-	STRESS_STEP=$1 MODES=$2 nice -n "${3:-0}" bash "$TOP/scripts/stress.sh" && return 0
-	log "test: the stress round's $1 step (${2:-both modes}) failed before its results (see above)"
-	stress_failed="$stress_failed ${2:-near far}"
-	return 1
-}
+touch "$near_done"
 if [ "${STRESS:-short}" != none ]; then
-	export STRESS_KERNEL=${STRESS_KERNEL:-$sk} DURATION=${STRESS_DURATION:-60} STRESS_SUMMARY=0 \
-		STRESS_TCG_SINGLE=${STRESS_TCG_SINGLE-near far} \
-		STRESS_BOOT_SELFTESTS=${STRESS_BOOT_SELFTESTS:-0} LATE_ROUNDS=${STRESS_LATE_ROUNDS:-20} \
-		BPF_CHURN_ROUNDS=${STRESS_BPF_CHURN_ROUNDS:-15} STRESS_BPF_MODES=${STRESS_BPF_MODES-far} \
-		STRESS_BPF_ONLY=${STRESS_BPF_ONLY-ftarm_direct} \
-		STRESS_BPF_EXCLUDE=${STRESS_BPF_EXCLUDE-ftarm_direct/churn,ftarm_direct/churn_shared,ftarm_direct/modify} \
-		GUEST_CPUS=${STRESS_CPUS:-2} STRESS_SLACK=${STRESS_SLACK:-2100}
-	far_pid=
-	if [ "$STRESS_KERNEL" = series-bti ]; then
-		# Until the bti guest has started, or the variant has ended
-		# (its build failed, or it booted and finished already).
-		while [ -n "$bti_pid" ] && [ ! -f "$bti_booted" ] && kill -0 "$bti_pid" 2>/dev/null; do
-			sleep 10
-		done
-		if [ -f "$bti_booted" ] && stress_step prepare "" 19; then
-			log "test: the stress round's far guest, beside the end of the bti guest"
-			stress_step boot far &
-			far_pid=$!
-		fi
-	fi
-	bti_wait
 	if [ -n "$far_pid" ]; then
-		stress_step boot near || true
+		bti_wait
+		# Its modules and initramfs, which the far lane makes.
+		while [ ! -f "$prepared" ] && [ ! -f "$far_done" ]; do
+			sleep 5
+		done
+		if [ -f "$prepared" ]; then
+			stress_step boot near || true
+		elif [ ! -f "$bti_booted" ]; then
+			log "test: no bti guest ran (see $LOGS/variants-bti.log): no stress round on its kernel"
+			stress_failed="near far"
+		else
+			stress_failed="$stress_failed near"
+		fi
 		wait "$far_pid" || stress_failed="$stress_failed far"
-	elif [ "$STRESS_KERNEL" = series-bti ] && [ ! -f "$bti_booted" ]; then
-		log "test: no bti guest ran (see $LOGS/variants-bti.log): no stress round on its kernel"
-		stress_failed="near far"
-	elif [ -z "$stress_failed" ]; then
-		if stress_step prepare ""; then
+	else
+		bti_wait
+		if [ "$stress_kernel" = series-bti ] && [ ! -f "$bti_booted" ]; then
+			log "test: no bti guest ran (see $LOGS/variants-bti.log): no stress round on its kernel"
+			stress_failed="near far"
+		elif stress_step prepare ""; then
 			stress_step boot "near far" || true
 		fi
 	fi
