@@ -327,7 +327,14 @@ SERIES_FEATURE_CASES = {
     # arm64), and the last two come with the series.
     "direct/ftrace-direct.tc", "direct/kprobe-direct.tc",
     "direct/ftrace-direct-shared.tc", "direct/ftrace-direct-modify.tc",
+    # Set trampolines, ftrace_enabled and module probes: the series' own
+    "ftrace/func-set-instances.tc", "ftrace/func-mod-sysctl.tc",
+    "kprobe/kprobe_ftrace_module.tc",
 }
+
+# guest/init says whether the kernel has set trampolines (the symbol that
+# the ftracetest case, the stress round and ftracetest's helper look for).
+SETS_LINE = "@@FTARM set trampolines: "
 
 
 # The series' kernel names the first callsite that it writes to lead to a
@@ -546,6 +553,15 @@ def cmd_parse(a):
     recs += ftracetest_missing(a, st, recs)
     recs += parse_tap(st.get("ftracetest", []))
     recs += feature_checks(a.kernel, recs, klog)
+    if any(os.path.basename(c) == "series.config" for c in a.config):
+        # Every kernel of the series has them: a test that looks for them
+        # and finds none skips its set checks, which must not pass.
+        sets = next((l[len(SETS_LINE):].strip() for l in lines
+                     if l.startswith(SETS_LINE)), None)
+        recs.append({"suite": "guest", "name": "the kernel has set trampolines",
+                     "result": "PASS" if sets == "yes" else "FAIL",
+                     **({} if sets == "yes" else
+                        {"detail": "guest/init said %r" % sets})})
     recs += parse_selftests(klog)
     recs += parse_kunit(klog, a.src)
     if any(os.path.basename(c) == "series.config" for c in a.config):

@@ -92,12 +92,15 @@ fi
 # churn (guest/bpf.sh, STRESS_BPF_EXCLUDE).
 # The far guest has a lane of its own, started now: once the bti variant
 # is done, beside the series' near guest (or, when the bti guest outlasts
-# the near guest and the compile checks, as soon as the bti guest has
-# started: its kernel, BPF selftests and initramfs are then written,
-# VARIANT_BOOTED), it makes the stress modules and initramfs at the
-# lowest priority (STRESS_STEP=prepare) and boots. The near guest starts
-# once the near guest of the series, the compile checks and the bti
-# variant are done: never more than two guests at once. Each guest took
+# the near guest, the baseline and the compile checks, as soon as the bti
+# guest has started: its kernel, BPF selftests and initramfs are then
+# written, VARIANT_BOOTED), it makes the stress modules and initramfs at
+# the lowest priority (STRESS_STEP=prepare) and boots. With MODES other
+# than near (two series guests), it also waits for those. The near guest
+# starts once the near guest of the series, the compile checks, the bti
+# variant and the lane's prepare step are done: never more than two guests
+# at once. A run that stops early (the series' guest failed, an error,
+# an interrupt) stops the lane, and its QEMU with it. Each guest took
 # 1100 to 1550 s here (CI's machine is slower): the timeout, a hang
 # detector, is 2160 s (STRESS_SLACK). With no bti guest (its build
 # failed) the round does not boot whatever older kernel its directory
@@ -113,32 +116,41 @@ stress_env=(STRESS_KERNEL="$stress_kernel" DURATION="${STRESS_DURATION:-60}" STR
 	STRESS_BPF_ONLY="${STRESS_BPF_ONLY-ftarm_direct}"
 	STRESS_BPF_EXCLUDE="${STRESS_BPF_EXCLUDE-ftarm_direct/churn,ftarm_direct/churn_shared,ftarm_direct/modify}"
 	GUEST_CPUS="${STRESS_CPUS:-2}" STRESS_SLACK="${STRESS_SLACK:-2100}")
-stress_failed=
-# stress_step STEP MODES [NICENESS]: one step of scripts/stress.sh.
+# stress_step STEP MODES [NICENESS]: one step of scripts/stress.sh; a
+# mode it leaves without results fails below.
 stress_step() {
 	env "${stress_env[@]}" STRESS_STEP="$1" MODES="$2" \
 		nice -n "${3:-0}" bash "$TOP/scripts/stress.sh" && return 0
 	log "test: the stress round's $1 step (${2:-both modes}) failed before its results (see above)"
-	stress_failed="$stress_failed ${2:-near far}"
 	return 1
 }
 far_pid='' near_done=$BUILD/near-guest-done prepared=$BUILD/stress-prepared
-far_done=$BUILD/stress-far-lane-done
-rm -f "$near_done" "$prepared" "$far_done"
+far_done=$BUILD/stress-far-lane-done abort=$BUILD/stress-abort
+rm -f "$near_done" "$prepared" "$far_done" "$abort"
 if [ "${STRESS:-short}" != none ] && [ "$stress_kernel" = series-bti ] && [ -n "$bti_pid" ]; then
+	lane_near=0
+	[ "${MODES:-near}" = near ] || lane_near=1
+	# A process group of its own (set -m), so that an early end of the run
+	# stops all of it, QEMU included.
+	set -m
 	(
 		trap 'touch "$far_done"' EXIT
-		until [ -f "$bti_done" ] || { [ -f "$bti_booted" ] && [ -f "$near_done" ]; }; do
+		until [ -f "$abort" ] || { [ $lane_near = 0 ] && [ -f "$bti_done" ]; } ||
+			{ [ -f "$bti_booted" ] && [ -f "$near_done" ]; }; do
 			sleep 10
 		done
+		[ ! -f "$abort" ] || exit 0
 		# No bti guest (its build failed): the main flow reports it.
 		[ -f "$bti_booted" ] || exit 1
 		stress_step prepare "" 19 || exit 1
 		touch "$prepared"
-		log "test: the stress round's far guest, once the bti guest is done or the near guest is"
+		[ ! -f "$abort" ] || exit 0
+		log "test: the stress round's far guest, once the bti variant is done (or its guest has started and the series' guest, the baseline and the compile checks are done)"
 		stress_step boot far
-	) &
+	) </dev/null &
 	far_pid=$!
+	set +m
+	trap 'touch "$abort"; kill -- -"$far_pid" 2>/dev/null || true' EXIT
 fi
 # The suite takes about 1500 s alone under TCG here, 3000 s beside the
 # bti build: the timeout is a hang detector, well above that.
@@ -158,7 +170,11 @@ KERNEL_BUILT=1 GUEST_TIMEOUT=${GUEST_TIMEOUT:-4500} FTRACETEST_SKIP=${FTRACETEST
 # bti_wait: wait for the bti variant (build and guest) in the background.
 bti_wait() {
 	[ -n "$bti_pid" ] || return 0
-	if wait "$bti_pid"; then
+	local rc=0
+	wait "$bti_pid" || rc=$?
+	# Also when its job was killed before it could say so
+	touch "$bti_done"
+	if [ $rc = 0 ]; then
 		log "test: the bti variant is done (log $LOGS/variants-bti.log)"
 	else
 		log "test: the bti variant failed before its results (log $LOGS/variants-bti.log)"
@@ -169,9 +185,9 @@ bti_wait() {
 	bti_pid=
 }
 if [ $rc_kernel != 0 ]; then
-	touch "$near_done"
+	# No stress round after a failed guest: the lane stops (the EXIT trap).
+	touch "$abort"
 	bti_wait
-	[ -z "$far_pid" ] || wait "$far_pid" || true
 	exit $rc_kernel
 fi
 
@@ -194,7 +210,8 @@ fi
 # The configurations the series must also support (scripts/variants.sh).
 # The build-only ones are compile checks here (VARIANT_SCOPE=objects: the
 # directories the series changes), built once the series' guest is done,
-# beside the end of the bti guest; make variants builds them whole.
+# beside the end of the bti guest or the stress round's far guest; make
+# variants builds them whole.
 rest=
 for n in ${v:-noregs cfi nomodules nofgraph}; do
 	[ "$n" = bti ] || rest="$rest $n"
@@ -208,23 +225,20 @@ if [ "${STRESS:-short}" != none ]; then
 	if [ -n "$far_pid" ]; then
 		bti_wait
 		# Its modules and initramfs, which the far lane makes.
-		while [ ! -f "$prepared" ] && [ ! -f "$far_done" ]; do
+		while [ ! -f "$prepared" ] && [ ! -f "$far_done" ] &&
+			kill -0 "$far_pid" 2>/dev/null; do
 			sleep 5
 		done
 		if [ -f "$prepared" ]; then
 			stress_step boot near || true
 		elif [ ! -f "$bti_booted" ]; then
 			log "test: no bti guest ran (see $LOGS/variants-bti.log): no stress round on its kernel"
-			stress_failed="near far"
-		else
-			stress_failed="$stress_failed near"
 		fi
-		wait "$far_pid" || stress_failed="$stress_failed far"
+		wait "$far_pid" || true
 	else
 		bti_wait
 		if [ "$stress_kernel" = series-bti ] && [ ! -f "$bti_booted" ]; then
 			log "test: no bti guest ran (see $LOGS/variants-bti.log): no stress round on its kernel"
-			stress_failed="near far"
 		elif stress_step prepare ""; then
 			stress_step boot "near far" || true
 		fi
