@@ -100,6 +100,22 @@ KNOWN_BASE = [
 ]
 
 
+KTIME = re.compile(r"^\[\s*(\d+\.\d+)\]")
+
+
+def known_before(lines, i, before):
+    """Whether the report at lines[i] came before the first line with
+    BEFORE, by their kernel timestamps (by position without them)."""
+    at = KTIME.match(lines[i])
+    first = next((k for k, l in enumerate(lines) if before in l), None)
+    if first is None:
+        return True
+    then = KTIME.match(lines[first])
+    if at and then:
+        return float(at.group(1)) <= float(then.group(1))
+    return i <= first
+
+
 def known_base_reports(lines):
     """{line index: known report name} for the lines of each "cut here" ..
     "end trace" block whose text has every function of a KNOWN_BASE entry."""
@@ -131,11 +147,11 @@ def known_base_reports(lines):
         head = 2 if "cut here" in lines[i] else 1
         other = any(BAD_LOG.search(l) for l in lines[i + head:j + 1])
         for name, funcs, before in KNOWN_BASE:
-            if before is not None:
-                end = next((k for k, l in enumerate(lines) if before in l),
-                           len(lines))
-                if i > end:
-                    continue
+            # Before the line BEFORE, by the kernel's clock: the guest's
+            # dmesg stage prints the boot's lines again at its end, and a
+            # report's copy there comes after the first one's line.
+            if before is not None and not known_before(lines, i, before):
+                continue
             if not other and all(f in block for f in funcs):
                 for k in range(i, j + 1):
                     out[k] = name
