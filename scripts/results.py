@@ -7,6 +7,7 @@ verdict.
   results.py summary --out-md MD JSON... [--baseline DIR]
   results.py baseline-ok BASE.json --config-sha1 SHA --base-version VER
   results.py compare --suite SUITE --out-md MD [--fail-on KERNEL] JSON...
+  results.py selftest
 
 parse reads the markers that guest/init prints ("@@FTARM begin/end STAGE",
 "@@FTARM case N FILE") and records, as {"suite", "name", "result"}:
@@ -31,6 +32,9 @@ summary prints one table per kernel and mode, every result that got worse
 against the baseline (build/results/base-MODE.json or a committed copy),
 and ends with "N passed, N failed, N skipped"; it exits non-zero on any
 failure or regression.
+selftest parses consoles made up in this file and checks the records
+(make test runs it first: a parser bug fails in a second, not after the
+guests).
 """
 import argparse
 import json
@@ -100,17 +104,18 @@ KNOWN_BASE = [
 ]
 
 
-KTIME = re.compile(r"^\[\s*(\d+\.\d+)\]")
+# The kernel's timestamp of a console line, as a number (KTIME strips it).
+KTIME_AT = re.compile(r"^\[\s*(\d+\.\d+)\]")
 
 
 def known_before(lines, i, before):
     """Whether the report at lines[i] came before the first line with
     BEFORE, by their kernel timestamps (by position without them)."""
-    at = KTIME.match(lines[i])
+    at = KTIME_AT.match(lines[i])
     first = next((k for k, l in enumerate(lines) if before in l), None)
     if first is None:
         return True
-    then = KTIME.match(lines[first])
+    then = KTIME_AT.match(lines[first])
     if at and then:
         return float(at.group(1)) <= float(then.group(1))
     return i <= first
@@ -914,6 +919,100 @@ def cmd_times(a):
         for r in sorted(recs, key=lambda r: -r["seconds"])[:a.top]:
             print("  %5d s  %s" % (r["seconds"], r["name"]))
 
+# A console for the parser's own test (results.py selftest): a boot with
+# its self-test lines, one verdict landing on a line of its own, a known
+# base report before "smp: Brought up", a demo stage, and the dmesg stage
+# that prints the boot's lines again. {DMESG} is what that stage prints.
+SELFTEST_BOOT = """\
+[    0.000000] Booting Linux on physical CPU 0x0000000000 [0x000f0510]
+[    0.007022] Testing tracer function: 
+[    0.300000] ftrace: allocating 16265 entries in 64 pages
+[    0.407556] PASSED
+[    0.407600] Testing dynamic ftrace: PASSED
+[    0.410000] ------------[ cut here ]------------
+[    0.410001] WARNING: CPU: 0 PID: 1 at kernel/workqueue.c:3066 __flush_work+0x3c/0x3e0
+[    0.410002] Call trace:
+[    0.410003]  __flush_work+0x3c/0x3e0
+[    0.410004]  schedule_on_each_cpu+0xd8/0x160
+[    0.410005]  rcu_tasks_rude_wait_gp+0x2c/0x40
+[    0.410006] ---[ end trace 0000000000000000 ]---
+[    0.450000] smp: Brought up 1 node, 2 CPUs
+[    0.500000] Testing event sched_switch: OK
+[    0.600000] Testing tracer nop: FAILED!
+"""
+SELFTEST_CONSOLE = SELFTEST_BOOT + """\
+@@FTARM guest up: 6.1.0-selftest 2 cpus
+@@FTARM begin demo
+demo output
+@@FTARM end demo rc=0
+@@FTARM begin dmesg
+{DMESG}@@FTARM end dmesg rc=0
+@@FTARM done
+"""
+SELFTEST_REPORT_LATE = """\
+[   50.000000] ------------[ cut here ]------------
+[   50.000001] WARNING: CPU: 1 PID: 9 at kernel/workqueue.c:3066 __flush_work+0x3c/0x3e0
+[   50.000002] Call trace:
+[   50.000003]  __flush_work+0x3c/0x3e0
+[   50.000004]  schedule_on_each_cpu+0xd8/0x160
+[   50.000005]  rcu_tasks_rude_wait_gp+0x2c/0x40
+[   50.000006] ---[ end trace 0000000000000000 ]---
+"""
+
+
+def cmd_selftest(a):
+    """Parse consoles made up here and check every record the harness
+    relies on: the boot self-tests (from the dmesg stage and from the
+    console), the known base report and its copy, a late report."""
+    known = "known base report: " + KNOWN_BASE[0][0]
+    clean = "no warnings, oopses or panics"
+    boot = [("boot-selftest", "tracer function", "PASS"),
+            ("boot-selftest", "dynamic ftrace", "PASS"),
+            ("boot-selftest", "event sched_switch", "PASS"),
+            ("boot-selftest", "tracer nop", "FAIL"),
+            ("guest", "demo", "PASS"),
+            ("guest", "guest reached the end", "PASS")]
+    runs = [
+        # dmesg printed the boot again: the self-tests come from it, and
+        # the report's copy is still the known one.
+        ("dmesg stage with the boot's lines", SELFTEST_BOOT,
+         boot + [("kernel-log", known, "UNRESOLVED"),
+                 ("kernel-log", clean, "PASS")]),
+        # dmesg cleared by a stage (guest/probes.sh): from the console.
+        ("empty dmesg stage", "", boot + [("kernel-log", known, "UNRESOLVED"),
+                                          ("kernel-log", clean, "PASS")]),
+        # The same report after the boot is not the known one.
+        ("a late copy of the known report", SELFTEST_BOOT +
+         SELFTEST_REPORT_LATE, boot + [("kernel-log", clean, "FAIL")]),
+    ]
+    bad = checks = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for what, dmesg, want in runs:
+            console = os.path.join(tmp, "console.log")
+            out = os.path.join(tmp, "out.json")
+            with open(console, "w") as f:
+                f.write(SELFTEST_CONSOLE.replace("{DMESG}", dmesg))
+            cmd_parse(argparse.Namespace(
+                kernel="base", mode="near", console=console, src=tmp,
+                out=out, base_version="selftest", base_pin="selftest",
+                config_sha1="", config=[], subset=False))
+            got = {(r["suite"], r["name"]): r["result"]
+                   for r in json.load(open(out))["results"]}
+            n = sum(1 for r in got if r[0] == "boot-selftest")
+            if n != 4:
+                bad += 1
+                print("results.py selftest: %s: %d boot self-tests parsed, "
+                      "not 4: %s" % (what, n, sorted(got)))
+            for suite, name, result in want:
+                checks += 1
+                if got.get((suite, name)) != result:
+                    bad += 1
+                    print("results.py selftest: %s: %s %r is %s, not %s" % (
+                        what, suite, name, got.get((suite, name), "MISSING"),
+                        result))
+    print("results.py selftest: %d checks, %d failed" % (checks, bad))
+    return 1 if bad else 0
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -947,7 +1046,10 @@ def main():
     t = sub.add_parser("times")
     t.add_argument("--top", type=int, default=10)
     t.add_argument("json", nargs="+")
+    sub.add_parser("selftest")
     a = ap.parse_args()
+    if a.cmd == "selftest":
+        return cmd_selftest(a)
     if a.cmd == "times":
         cmd_times(a)
         return 0

@@ -26,6 +26,12 @@ STAGES=${STAGES:-ftracetest,probes}
 export PROGRESS_LOG=$LOGS/progress-test.log
 : >"$PROGRESS_LOG"
 rm -f "$RESULTS"/series-{near,far,bti-far}.json "$RESULTS/checkpatch.json"
+# The parser first, on consoles it makes up: a bug in it would otherwise
+# show only in the summary, an hour later.
+python3 "$TOP/scripts/results.py" selftest >"$LOGS/results-selftest.log" 2>&1 ||
+	{ cat "$LOGS/results-selftest.log" >&2; die "scripts/results.py selftest failed: the parser would misread the guests' consoles" \
+		"$LOGS/results-selftest.log" "fix scripts/results.py; python3 scripts/results.py selftest checks it in a second"; }
+log "test: $(tail -n 1 "$LOGS/results-selftest.log")"
 bash "$TOP/scripts/checkpatch.sh"
 bash "$TOP/scripts/kernel.sh" series "" build
 # The series is applied now; nothing after this applies it again (the bti
